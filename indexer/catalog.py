@@ -1,0 +1,296 @@
+"""The SQLite catalog: documents, chunks, the embedding cache and the keyword (FTS5) index, in one file.
+
+SQLite is the source of truth. Every change is one transaction that also bumps `generation`; the FAISS
+file is a derived cache stamped with the generation it was built from, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
+    region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    heading_path TEXT NOT NULL, embedding_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
+CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize = 'unicode61');
+CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_terms WHERE rowid = old.id;
+END;
+"""
+
+DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type"
+CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk ready to store: its search-side terms and the key of its cached embedding."""
+
+    chunk: Chunk
+    terms: str
+    embedding_key: str
+
+
+def filter_clause(filters: Filters) -> tuple[str, list[object]]:
+    """SQL conditions on `documents d` for the given filters (always a valid expression)."""
+    conditions, params = ["1"], []  # type: list[str], list[object]
+    if filters.year_from is not None:
+        conditions.append("d.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        conditions.append("d.year <= ?")
+        params.append(filters.year_to)
+    for column, values in (
+        ("d.level", filters.levels),
+        ("d.region", filters.regions),
+        ("d.doc_type", filters.doc_types),
+        ("d.doc_id", filters.doc_ids),
+    ):
+        if values:
+            conditions.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if filters.exclude_doc_ids:
+        conditions.append(f"d.doc_id NOT IN ({','.join('?' * len(filters.exclude_doc_ids))})")
+        params.extend(filters.exclude_doc_ids)
+    return " AND ".join(conditions), params
+
+
+def row_to_document(row: sqlite3.Row | tuple, chunk_count: int = 0) -> DocumentInfo:
+    return DocumentInfo(*row[:7], chunk_count=chunk_count)
+
+
+def row_to_chunk(row: sqlite3.Row | tuple) -> ChunkView:
+    chunk_id, doc_id, ordinal, text, heading_path, start, end = row[:7]
+    return ChunkView(chunk_id, doc_id, ordinal, text, tuple(json.loads(heading_path)), start, end)
+
+
+class Catalog:
+    """One SQLite file; a connection per thread so the service's worker threads can share it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        with self.transaction() as connection:
+            connection.executescript(SCHEMA)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA synchronous=FULL")
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error: a killed writer leaves the last commit."""
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    # --- manifest -------------------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, str]:
+        return dict(self.connection.execute("SELECT key, value FROM manifest").fetchall())
+
+    def generation(self) -> int:
+        row = self.connection.execute("SELECT value FROM manifest WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def set_manifest(connection: sqlite3.Connection, values: dict[str, str]) -> None:
+        connection.executemany("INSERT OR REPLACE INTO manifest VALUES (?, ?)", values.items())
+
+    # --- embedding cache ------------------------------------------------------------------------------
+
+    def missing_embeddings(self, keys: Iterable[str]) -> list[str]:
+        """The keys (in input order, once each) that have no cached vector yet."""
+        wanted = list(dict.fromkeys(keys))
+        present: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            sql = f"SELECT key FROM embeddings WHERE key IN ({','.join('?' * len(batch))})"
+            present.update(key for (key,) in self.connection.execute(sql, batch))
+        return [key for key in wanted if key not in present]
+
+    def cache_embeddings(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Cached in their own transaction, so a killed run keeps what it already embedded."""
+        with self.transaction() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+                ((key, vector.astype(np.float32).tobytes()) for key, vector in zip(keys, vectors, strict=True)),
+            )
+
+    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk row ids, vectors) of every stored chunk: what the FAISS index is rebuilt from."""
+        rows = self.connection.execute(
+            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key ORDER BY c.id"
+        ).fetchall()
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), dimension)
+        return ids, vectors
+
+    # --- writes ---------------------------------------------------------------------------------------
+
+    def source_documents(self, source: str) -> set[str]:
+        rows = self.connection.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))
+        return {doc_id for (doc_id,) in rows}
+
+    @staticmethod
+    def insert_document(connection: sqlite3.Connection, document: Document, chunks: Sequence[StoredChunk]) -> None:
+        connection.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document.doc_id,
+                document.title,
+                document.source,
+                document.year,
+                str(document.level),
+                document.region,
+                str(document.doc_type),
+                json.dumps(document.extra, ensure_ascii=False),
+                document.text,
+            ),
+        )
+        for stored in chunks:
+            chunk = stored.chunk
+            cursor = connection.execute(
+                'INSERT INTO chunks (chunk_id, doc_id, ordinal, start, "end", text, heading_path, embedding_key)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    chunk.chunk_id,
+                    chunk.doc_id,
+                    chunk.ordinal,
+                    chunk.start,
+                    chunk.end,
+                    chunk.text,
+                    json.dumps(list(chunk.heading_path), ensure_ascii=False),
+                    stored.embedding_key,
+                ),
+            )
+            connection.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, stored.terms))
+
+    @staticmethod
+    def delete_documents(connection: sqlite3.Connection, doc_ids: Iterable[str]) -> int:
+        """Chunks and keyword terms go with their document (cascade and trigger)."""
+        return sum(
+            connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount for doc_id in doc_ids
+        )
+
+    @staticmethod
+    def prune_embeddings(connection: sqlite3.Connection) -> None:
+        connection.execute("DELETE FROM embeddings WHERE key NOT IN (SELECT embedding_key FROM chunks)")
+
+    # --- reads ----------------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        one = self.connection.execute
+        return {
+            "documents": one("SELECT count(*) FROM documents").fetchone()[0],
+            "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
+            "embeddings": one("SELECT count(*) FROM embeddings").fetchone()[0],
+        }
+
+    def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
+        where, params = filter_clause(filters)
+        total = self.connection.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[0]
+        rows = self.connection.execute(
+            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
+            f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return [row_to_document(row, row[7]) for row in rows], total
+
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        row = self.connection.execute(
+            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
+            " FROM documents d WHERE d.doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        return row_to_document(row, row[7]) if row else None
+
+    def document_chunks(self, doc_id: str) -> list[ChunkView]:
+        rows = self.connection.execute(
+            f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,)
+        )
+        return [row_to_chunk(row) for row in rows]
+
+    def chunk_row_id(self, chunk_id: str) -> int | None:
+        row = self.connection.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunks_by_row(self, row_ids: Sequence[int]) -> dict[int, tuple[ChunkView, DocumentInfo]]:
+        """Chunks with their documents, for the given row ids (missing ids are simply absent)."""
+        found: dict[int, tuple[ChunkView, DocumentInfo]] = {}
+        for start in range(0, len(row_ids), 500):
+            batch = list(row_ids[start : start + 500])
+            rows = self.connection.execute(
+                f"SELECT c.id, {CHUNK_COLUMNS}, {DOCUMENT_COLUMNS} FROM chunks c"
+                f" JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            for row in rows:
+                found[row[0]] = (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
+        return found
+
+    def neighbours(self, chunk: ChunkView, before: int, after: int) -> tuple[list[ChunkView], list[ChunkView]]:
+        rows = self.connection.execute(
+            f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?"
+            " AND c.ordinal != ? ORDER BY c.ordinal",
+            (chunk.doc_id, chunk.ordinal - before, chunk.ordinal + after, chunk.ordinal),
+        )
+        views = [row_to_chunk(row) for row in rows]
+        return [v for v in views if v.ordinal < chunk.ordinal], [v for v in views if v.ordinal > chunk.ordinal]
+
+    def allowed_rows(self, filters: Filters) -> np.ndarray | None:
+        """Row ids passing the filters, or None when nothing is filtered (search everything)."""
+        if filters == Filters():
+            return None
+        where, params = filter_clause(filters)
+        rows = self.connection.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+        )
+        return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+    def keyword_search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
+        """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
+        where, params = filter_clause(filters)
+        rows = self.connection.execute(
+            "SELECT chunk_terms.rowid, -bm25(chunk_terms) AS score FROM chunk_terms"
+            " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
+            f" WHERE chunk_terms MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
+            [match, *params, k],
+        )
+        return [(row[0], float(row[1])) for row in rows]

@@ -1,0 +1,33 @@
+"""Domain errors. The service maps each to one HTTP status and one JSON error shape."""
+
+
+class GovsearchError(Exception):
+    """Base class: every error the library raises on purpose."""
+
+
+class IndexNotFound(GovsearchError):
+    """No index at the configured location."""
+
+
+class IndexIncompatible(GovsearchError):
+    """The index was built with another model or format version."""
+
+
+class ModelNotFound(GovsearchError):
+    """The embedding model is missing or fails its checksum."""
+
+
+class UnknownDocument(GovsearchError):
+    """No document with that id."""
+
+
+class UnknownChunk(GovsearchError):
+    """No chunk with that id."""
+
+
+class UnsupportedFile(GovsearchError):
+    """A file whose type or content cannot be read as a report."""
+
+
+class InvalidInput(GovsearchError):
+    """A request the library cannot act on (an empty query, a bad CSV, …)."""

@@ -1,0 +1,235 @@
+"""The index: a self-describing directory holding the SQLite catalog and a FAISS file derived from it.
+
+    <index_dir>/catalog.sqlite      documents, chunks, embedding cache, keyword index, manifest
+    <index_dir>/vectors-<gen>.faiss dense index built from the catalog at generation <gen>
+
+Writers commit to SQLite first (one transaction, generation + 1), then write the FAISS file for the new
+generation. Readers load the FAISS file of the catalog's generation, or rebuild it from the catalog when
+it is missing, so a crash at any moment leaves a readable index whose two halves agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from itertools import groupby
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from indexer.catalog import Catalog, StoredChunk
+from indexer.cleaning import normalize_for_search
+from indexer.embedding import Embedder
+from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
+from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
+from indexer.search import Searcher, SearchOptions, SearchPage
+from indexer.tokenize import tokenize_for_search
+from indexer.vectors import FaissStore, IndexKind
+
+FORMAT_VERSION = "1"
+EMBED_BATCH = 256
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the index lives and how it is built; the service's Settings map onto this."""
+
+    index_dir: Path
+    model_dir: Path
+    device: str | None = None
+    vector_kind: IndexKind = "auto"
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What an update did: documents by outcome and how many passages needed the model."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+
+
+def passage_text(document: Document, chunk: Chunk) -> str:
+    """What is embedded and keyword-indexed for a chunk: the passage with the headings it sits under."""
+    return normalize_for_search("\n".join((*chunk.heading_path, chunk.text)))
+
+
+def embedding_key(model_id: str, text: str) -> str:
+    return hashlib.sha1(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+class Index:
+    """Build, update and search one index directory."""
+
+    def __init__(self, config: IndexConfig, *, create: bool = False) -> None:
+        self.config = config
+        path = config.index_dir / "catalog.sqlite"
+        if not path.exists() and not create:
+            raise IndexNotFound(f"index not found at {config.index_dir}; run `govsearch index PATH` first")
+        config.index_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(path)
+        self._vectors: tuple[int, FaissStore] | None = None
+        self._lock = threading.Lock()
+        self._check_compatible()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.config.model_dir, device=self.config.device)
+
+    def _check_compatible(self) -> None:
+        manifest = self.catalog.manifest()
+        if not manifest:
+            return
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexIncompatible(
+                f"index at {self.config.index_dir} has format {manifest.get('format_version')}, "
+                f"this version reads {FORMAT_VERSION}; rebuild it with `govsearch index`"
+            )
+        if manifest.get("model_id") != self.embedder.model_id:
+            raise IndexIncompatible(
+                f"index at {self.config.index_dir} was built with {manifest.get('model_id')}, "
+                f"but the configured model is {self.embedder.model_id}; use that model or rebuild the index"
+            )
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    def update(self, documents: Sequence[tuple[Document, list[Chunk]]], progress: Progress | None = None) -> UpdateReport:
+        """Make the index hold exactly these documents for each source they come from.
+
+        Documents already present (same id) are left alone; other documents of the same source are
+        removed; only passages whose text has no cached vector are embedded.
+        """
+        model_id = self.embedder.model_id
+        by_source = {
+            source: list(group) for source, group in groupby(sorted(documents, key=lambda d: d[0].source), lambda d: d[0].source)
+        }
+        to_add: list[tuple[Document, list[StoredChunk]]] = []
+        to_remove: list[str] = []
+        unchanged = 0
+        for source, group in by_source.items():
+            present = self.catalog.source_documents(source)
+            wanted = {document.doc_id for document, _ in group}
+            to_remove.extend(sorted(present - wanted))
+            unchanged += len(present & wanted)
+            for document, chunks in group:
+                if document.doc_id in present:
+                    continue
+                stored = []
+                for chunk in chunks:
+                    text = passage_text(document, chunk)
+                    stored.append(StoredChunk(chunk, " ".join(tokenize_for_search(text)), embedding_key(model_id, text)))
+                to_add.append((document, stored))
+        texts = {s.embedding_key: passage_text(d, s.chunk) for d, chunks in to_add for s in chunks}
+        missing = self.catalog.missing_embeddings(texts)
+        self._embed(missing, texts, progress)
+        if to_add or to_remove:
+            self._commit(to_add, to_remove)
+        return UpdateReport(
+            added=[d.doc_id for d, _ in to_add],
+            removed=to_remove,
+            unchanged=unchanged,
+            embedded=len(missing),
+            reused=len(texts) - len(missing),
+        )
+
+    def _embed(self, keys: list[str], texts: dict[str, str], progress: Progress | None) -> None:
+        for start in range(0, len(keys), EMBED_BATCH):
+            batch = keys[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed_passages([texts[key] for key in batch])
+            self.catalog.cache_embeddings(batch, vectors)
+            if progress:
+                progress(start + len(batch), len(keys))
+
+    def delete_document(self, doc_id: str) -> None:
+        if self.catalog.document(doc_id) is None:
+            raise UnknownDocument(doc_id)
+        self._commit([], [doc_id])
+
+    def _commit(self, to_add: list[tuple[Document, list[StoredChunk]]], to_remove: list[str]) -> None:
+        with self.catalog.transaction() as connection:
+            Catalog.delete_documents(connection, to_remove)
+            for document, chunks in to_add:
+                Catalog.insert_document(connection, document, chunks)
+            Catalog.prune_embeddings(connection)
+            generation = self.catalog.generation() + 1
+            Catalog.set_manifest(connection, self._manifest(generation))
+        self._vector_store(rebuild=True)
+
+    def _manifest(self, generation: int) -> dict[str, str]:
+        manifest = self.catalog.manifest()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        return {
+            "format_version": FORMAT_VERSION,
+            "model_id": self.embedder.model_id,
+            "dimension": str(self.embedder.dimension),
+            "generation": str(generation),
+            "created_at": manifest.get("created_at", now),
+            "updated_at": now,
+            "faiss_version": faiss.__version__,
+            "python_version": platform.python_version(),
+        }
+
+    # --- the dense half -------------------------------------------------------------------------------
+
+    def _vector_store(self, rebuild: bool = False) -> FaissStore:
+        """The FAISS index of the catalog's current generation, loaded or rebuilt as needed."""
+        generation = self.catalog.generation()
+        with self._lock:
+            if self._vectors is not None and self._vectors[0] == generation and not rebuild:
+                return self._vectors[1]
+            path = self.config.index_dir / f"vectors-{generation}.faiss"
+            if path.exists() and not rebuild:
+                store = FaissStore.load(path)
+            else:
+                dimension = int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
+                store = FaissStore.build(*self.catalog.all_vectors(dimension), kind=self.config.vector_kind)
+                store.save(path)
+            for stale in self.config.index_dir.glob("vectors-*.faiss"):
+                if stale != path:
+                    stale.unlink(missing_ok=True)
+            self._vectors = (generation, store)
+            return store
+
+    def _stored_vector(self, row: int) -> np.ndarray:
+        return self._vector_store().index.reconstruct(row)
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        return Searcher(self.catalog, self._vector_store(), self.embedder.embed_query, self._stored_vector)
+
+    def search(self, query: str, options: SearchOptions) -> SearchPage:
+        return self.searcher().search(query, options)
+
+    def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
+        return self.searcher().similar(chunk_id, options)
+
+    def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
+        return self.catalog.documents(filters, limit, offset)
+
+    def document(self, doc_id: str) -> tuple[DocumentInfo, list[ChunkView]]:
+        info = self.catalog.document(doc_id)
+        if info is None:
+            raise UnknownDocument(doc_id)
+        return info, self.catalog.document_chunks(doc_id)
+
+    def chunk(self, chunk_id: str, context: int = 1) -> Hit:
+        row = self.catalog.chunk_row_id(chunk_id)
+        if row is None:
+            raise UnknownChunk(chunk_id)
+        chunk, document = self.catalog.chunks_by_row([row])[row]
+        before, after = self.catalog.neighbours(chunk, context, context)
+        return Hit(chunk, document, 0.0, (), tuple(before), tuple(after))
+
+    def stats(self) -> dict[str, object]:
+        return {"manifest": self.catalog.manifest(), "counts": self.catalog.counts(), "index_dir": str(self.config.index_dir)}

@@ -1,0 +1,160 @@
+"""The searcher: keyword (BM25), semantic (dense) and hybrid retrieval, then collapsing and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from indexer.catalog import Catalog
+from indexer.cleaning import normalize_for_search
+from indexer.duplicates import near_duplicate, shingles
+from indexer.errors import InvalidInput, UnknownChunk
+from indexer.highlight import highlight_spans
+from indexer.schema import ChunkView, DocumentInfo, Filters, Hit
+from indexer.tokenize import tokenize_for_search
+from indexer.vectors import VectorStore
+
+Mode = Literal["semantic", "keyword", "hybrid"]
+Ranked = list[tuple[int, float]]
+
+# How many candidates each side contributes before fusion, collapsing and paging.
+CANDIDATE_POOL = 200
+# Reciprocal-rank constant (Cormack et al. 2009).
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Everything about a search except the query itself."""
+
+    mode: Mode = "hybrid"
+    k: int = 10
+    offset: int = 0
+    filters: Filters = field(default_factory=Filters)
+    dedupe: bool = True
+    per_document: int | None = 3
+    context: int = 0
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of hits; `total` counts the ranked hits available after collapsing (for paging)."""
+
+    hits: list[Hit]
+    total: int
+    mode: Mode
+
+
+def keyword_weight(query: str) -> float:
+    """Share of the keyword side in hybrid fusion.
+
+    A few words are best matched literally (BM25 is the stronger side there); a pasted paragraph is best
+    matched by meaning, where its many common words only add noise to BM25.
+    """
+    length = len(query)
+    if length <= 12:
+        return 0.7
+    if length >= 80:
+        return 0.4
+    return 0.7 - 0.3 * (length - 12) / 68
+
+
+def reciprocal_rank_fusion(keyword: Ranked, semantic: Ranked, weight: float) -> Ranked:
+    """Weighted reciprocal-rank fusion: robust to the two sides' incomparable score scales."""
+    scores: dict[int, float] = {}
+    for ranked, side_weight in ((keyword, weight), (semantic, 1.0 - weight)):
+        for rank, (row, _) in enumerate(ranked):
+            scores[row] = scores.get(row, 0.0) + side_weight / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def query_terms(query: str) -> list[str]:
+    """Terms to highlight: the query's words of two or more characters, and the query itself when short."""
+    normalized = normalize_for_search(query).strip()
+    terms = [term for term in tokenize_for_search(normalized) if len(term) >= 2]
+    if 2 <= len(normalized) <= 12 and " " not in normalized:
+        terms.append(normalized)
+    return list(dict.fromkeys(terms))
+
+
+class Searcher:
+    """Ranks chunks for a query over one catalog and one vector store."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: VectorStore,
+        embed_query: Callable[[Sequence[str]], np.ndarray],
+        vector_of: Callable[[int], np.ndarray],
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embed_query = embed_query
+        self.vector_of = vector_of
+
+    def search(self, query: str, options: SearchOptions) -> SearchPage:
+        """Passages for a query: a few words (招商引资) or a pasted paragraph."""
+        normalized = normalize_for_search(query).strip()
+        if not normalized:
+            raise InvalidInput("query is empty")
+        ranked = self.rank(normalized, None, options)
+        return self.page(ranked, query_terms(query), options)
+
+    def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
+        """Paragraphs like a stored one, from other documents."""
+        row = self.catalog.chunk_row_id(chunk_id)
+        if row is None:
+            raise UnknownChunk(chunk_id)
+        chunk, document = self.catalog.chunks_by_row([row])[row]
+        excluded = (*options.filters.exclude_doc_ids, document.doc_id)
+        options = replace(options, filters=replace(options.filters, exclude_doc_ids=excluded))
+        normalized = normalize_for_search(chunk.text)
+        ranked = self.rank(normalized, self.vector_of(row), options)
+        return self.page(ranked, query_terms(chunk.text), options)
+
+    def rank(self, normalized: str, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
+        keyword: Ranked = []
+        semantic: Ranked = []
+        if options.mode in ("keyword", "hybrid"):
+            keyword = self.catalog.keyword_search(tokenize_for_search(normalized), options.filters, CANDIDATE_POOL)
+        if options.mode in ("semantic", "hybrid"):
+            if vector is None:
+                vector = self.embed_query([normalized])[0]
+            allowed = self.catalog.allowed_rows(options.filters)
+            ids, scores = self.vectors.search(vector, CANDIDATE_POOL, allowed)
+            semantic = list(zip(ids.tolist(), scores.tolist(), strict=True))
+        if options.mode == "keyword":
+            return keyword
+        if options.mode == "semantic":
+            return semantic
+        return reciprocal_rank_fusion(keyword, semantic, keyword_weight(normalized))
+
+    def page(self, ranked: Ranked, terms: list[str], options: SearchOptions) -> SearchPage:
+        """Collapse near-duplicates, cap hits per document, then cut the requested page."""
+        rows = self.catalog.chunks_by_row([row for row, _ in ranked])
+        kept: list[tuple[ChunkView, DocumentInfo, float, frozenset[str], int]] = []
+        per_document: dict[str, int] = {}
+        for row, score in ranked:
+            if row not in rows:
+                continue
+            chunk, document = rows[row]
+            signature = shingles(normalize_for_search(chunk.text))
+            if options.dedupe:
+                twin = next((i for i, kept_hit in enumerate(kept) if near_duplicate(signature, kept_hit[3])), None)
+                if twin is not None:
+                    c, d, s, sig, dups = kept[twin]
+                    kept[twin] = (c, d, s, sig, dups + 1)
+                    continue
+            if options.per_document is not None and per_document.get(document.doc_id, 0) >= options.per_document:
+                continue
+            per_document[document.doc_id] = per_document.get(document.doc_id, 0) + 1
+            kept.append((chunk, document, score, signature, 0))
+        hits = []
+        for chunk, document, score, _, duplicates in kept[options.offset : options.offset + options.k]:
+            before, after = self.catalog.neighbours(chunk, options.context, options.context)
+            spans = highlight_spans(normalize_for_search(chunk.text), terms)
+            hits.append(Hit(chunk, document, score, spans, tuple(before), tuple(after), duplicates))
+        return SearchPage(hits, len(kept), options.mode)

@@ -1,0 +1,103 @@
+"""Dense vector stores: FAISS for serving, a NumPy brute-force reference that the contract tests compare to.
+
+Vectors are L2-normalised, so inner product is cosine. Ids are the catalog's chunk row ids.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Protocol
+
+import faiss
+import numpy as np
+
+IndexKind = Literal["auto", "flat", "hnsw"]
+
+# Below this many vectors exact search is both faster to build and fast enough to query.
+HNSW_THRESHOLD = 200_000
+
+
+class VectorStore(Protocol):
+    """What the searcher needs from a dense index."""
+
+    def __len__(self) -> int: ...
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, scores) for one query vector, best first, restricted to `allowed` ids if given."""
+        ...
+
+
+class BruteForceStore:
+    """Exact search with NumPy: the reference every other store must agree with."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.ids = ids.astype(np.int64)
+        self.vectors = vectors.astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids, vectors = self.ids, self.vectors
+        if allowed is not None:
+            mask = np.isin(ids, allowed)
+            ids, vectors = ids[mask], vectors[mask]
+        scores = vectors @ query.astype(np.float32)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return ids[order], scores[order]
+
+
+class FaissStore:
+    """A FAISS index keyed by chunk row id: exact inner product when small, HNSW when large."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = index
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: IndexKind = "auto") -> FaissStore:
+        dimension = vectors.shape[1]
+        if kind == "auto":
+            kind = "hnsw" if len(ids) >= HNSW_THRESHOLD else "flat"
+        if kind == "hnsw":
+            inner: faiss.Index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = 80
+            inner.hnsw.efSearch = 128
+        else:
+            inner = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIDMap2(inner)
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+        return cls(index)
+
+    @classmethod
+    def load(cls, path: Path) -> FaissStore:
+        return cls(faiss.read_index(str(path)))
+
+    def save(self, path: Path) -> None:
+        """Write to a temporary file, fsync, then rename: readers see the old file or the new one."""
+        temporary = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(temporary))
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0 or len(self) == 0 or (allowed is not None and len(allowed) == 0):
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]

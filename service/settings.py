@@ -1,0 +1,24 @@
+"""The one configuration object, read from `GOVSEARCH_*` environment variables by the CLI and the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting is listed in the README; none is read anywhere else."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVSEARCH_", env_file=None, extra="ignore")
+
+    index_dir: Path = Field(Path("var/index"), description="Directory of the index (catalog + vectors).")
+    model_dir: Path = Field(Path("models/m3e-small"), description="sentence-transformers model directory.")
+    host: str = Field("127.0.0.1", description="Address `govsearch serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `govsearch serve` listens on.")
+    api_key: str | None = Field(None, description="If set, uploads and deletes need header X-API-Key.")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload (413 above).")
+    max_query_chars: int = Field(5000, ge=1, description="Longest accepted query or pasted paragraph.")
+    max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
+    device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
