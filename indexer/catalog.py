@@ -91,8 +91,7 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        with self.transaction() as connection:
-            connection.executescript(SCHEMA)
+        self.connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -25,6 +25,10 @@ class UnknownChunk(GovsearchError):
     """No chunk with that id."""
 
 
+class UnknownBankEntry(GovsearchError):
+    """No phrase-bank entry with that id."""
+
+
 class UnsupportedFile(GovsearchError):
     """A file whose type or content cannot be read as a report."""
 

@@ -39,6 +39,17 @@ class SearchOptions:
     context: int = 0
 
 
+@dataclass
+class Candidate:
+    """A ranked chunk while the page is assembled; `duplicates` counts the near-copies folded into it."""
+
+    chunk: ChunkView
+    document: DocumentInfo
+    score: float
+    signature: frozenset[str]
+    duplicates: int = 0
+
+
 @dataclass(frozen=True)
 class SearchPage:
     """One page of hits; `total` counts the ranked hits available after collapsing (for paging)."""
@@ -133,28 +144,39 @@ class Searcher:
         return reciprocal_rank_fusion(keyword, semantic, keyword_weight(normalized))
 
     def page(self, ranked: Ranked, terms: list[str], options: SearchOptions) -> SearchPage:
-        """Collapse near-duplicates, cap hits per document, then cut the requested page."""
+        """Collapse near-duplicates and cap hits per document until the requested page is full.
+
+        `total` counts the candidates that remain after collapsing what was examined; candidates beyond
+        the page are not examined, so it is an upper bound past the last page shown.
+        """
+        wanted = options.offset + options.k
         rows = self.catalog.chunks_by_row([row for row, _ in ranked])
-        kept: list[tuple[ChunkView, DocumentInfo, float, frozenset[str], int]] = []
+        kept: list[Candidate] = []
         per_document: dict[str, int] = {}
+        examined = 0
         for row, score in ranked:
+            if len(kept) >= wanted:
+                break
+            examined += 1
             if row not in rows:
                 continue
             chunk, document = rows[row]
-            signature = shingles(normalize_for_search(chunk.text))
+            candidate = Candidate(chunk, document, score, shingles(normalize_for_search(chunk.text)))
             if options.dedupe:
-                twin = next((i for i, kept_hit in enumerate(kept) if near_duplicate(signature, kept_hit[3])), None)
+                twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
                 if twin is not None:
-                    c, d, s, sig, dups = kept[twin]
-                    kept[twin] = (c, d, s, sig, dups + 1)
+                    twin.duplicates += 1
                     continue
             if options.per_document is not None and per_document.get(document.doc_id, 0) >= options.per_document:
                 continue
             per_document[document.doc_id] = per_document.get(document.doc_id, 0) + 1
-            kept.append((chunk, document, score, signature, 0))
-        hits = []
-        for chunk, document, score, _, duplicates in kept[options.offset : options.offset + options.k]:
-            before, after = self.catalog.neighbours(chunk, options.context, options.context)
-            spans = highlight_spans(normalize_for_search(chunk.text), terms)
-            hits.append(Hit(chunk, document, score, spans, tuple(before), tuple(after), duplicates))
-        return SearchPage(hits, len(kept), options.mode)
+            kept.append(candidate)
+        total = len(kept) + len(ranked) - examined
+        return SearchPage([self.hit(c, terms, options.context) for c in kept[options.offset :]], total, options.mode)
+
+    def hit(self, candidate: Candidate, terms: list[str], context: int) -> Hit:
+        before, after = self.catalog.neighbours(candidate.chunk, context, context) if context else ([], [])
+        spans = highlight_spans(normalize_for_search(candidate.chunk.text), terms)
+        return Hit(
+            candidate.chunk, candidate.document, candidate.score, spans, tuple(before), tuple(after), candidate.duplicates
+        )

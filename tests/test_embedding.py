@@ -1,0 +1,135 @@
+"""The embedder on the real m3e-small: fixed weights and pooling, unit vectors, sane ranking, stable order."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import transformers
+
+from indexer.embedding import Embedder, default_device, model_id_of
+from indexer.errors import ModelNotFound
+from indexer.model_fetch import read_manifest
+
+# Measured once with fp32 on CPU; a change means other weights, pooling or normalisation.
+CANONICAL_SENTENCE = "坚持稳中求进工作总基调"
+CANONICAL_FIRST_DIMS = [0.00646873, -0.0858436, 0.00715262, 0.03028236, -0.03741993]
+
+PASSAGES = [
+    "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，加快构建新发展格局。",
+    "加大招商引资力度，全年引进亿元以上产业项目42个，实际利用外资增长12%。",
+    "严守耕地保护红线，全年粮食播种面积稳定在1.2亿亩，粮食产量保持在1.3万亿斤以上。",
+    "深化“放管服”改革，持续优化营商环境，新增市场主体3.5万户。",
+    "稳",
+    "实施乡村振兴战略，推进农村人居环境整治，建设美丽宜居乡村，农民人均可支配收入增长7.5%，"
+    "巩固拓展脱贫攻坚成果同乡村振兴有效衔接，守住不发生规模性返贫底线。",
+    "",
+    "新质生产力",
+]
+
+
+@pytest.fixture(scope="module")
+def exact_embedder(model_dir: Path) -> Embedder:
+    """fp32 and a small batch, so several length-sorted batches are compared exactly."""
+    return Embedder(model_dir, batch_size=3, half_precision=False)
+
+
+def test_canonical_embedding_slice(embedder: Embedder) -> None:
+    vector = embedder.embed_passages([CANONICAL_SENTENCE])[0]
+    np.testing.assert_allclose(vector[:5], CANONICAL_FIRST_DIMS, atol=1e-3)
+
+
+def test_vectors_are_float32_unit_rows(embedder: Embedder) -> None:
+    vectors = embedder.embed_passages(PASSAGES)
+    queries = embedder.embed_query(["招商引资", "粮食安全"])
+    assert vectors.dtype == np.float32 and vectors.shape == (len(PASSAGES), 512)
+    assert queries.dtype == np.float32 and queries.shape == (2, 512)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("query", "relevant", "other"),
+    [
+        ("招商引资", "加大招商引资力度，全年引进亿元以上产业项目42个", "守住粮食安全底线，稳定粮食播种面积"),
+        ("粮食安全", "严守耕地保护红线，粮食产量保持在1.3万亿斤以上", "加大招商引资力度，引进一批重大项目"),
+        ("营商环境", "深化“放管服”改革，持续优化营商环境", "建设美丽宜居乡村，改善农村人居环境"),
+    ],
+)
+def test_query_is_closer_to_the_relevant_passage(
+    embedder: Embedder, query: str, relevant: str, other: str
+) -> None:
+    query_vector = embedder.embed_query([query])[0]
+    relevant_vector, other_vector = embedder.embed_passages([relevant, other])
+    assert query_vector @ relevant_vector > query_vector @ other_vector
+
+
+def test_length_sorted_batches_come_back_in_input_order(exact_embedder: Embedder) -> None:
+    batched = exact_embedder.embed_passages(PASSAGES)
+    one_by_one = np.vstack([exact_embedder.embed_passages([text]) for text in PASSAGES])
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+
+
+def test_progress_counts_every_passage_once_per_batch(exact_embedder: Embedder) -> None:
+    counts: list[int] = []
+    exact_embedder.embed_passages(PASSAGES, progress=counts.append)
+    assert counts == [3, 3, 2]
+
+
+def test_bf16_matches_fp32(embedder: Embedder, exact_embedder: Embedder) -> None:
+    assert embedder.half_precision and not exact_embedder.half_precision
+    fast = embedder.embed_passages(PASSAGES)
+    exact = exact_embedder.embed_passages(PASSAGES)
+    assert np.min(np.sum(fast * exact, axis=1)) > 0.999
+
+
+def test_no_input_gives_an_empty_matrix(embedder: Embedder) -> None:
+    assert embedder.embed_passages([]).shape == (0, 512)
+    assert embedder.embed_query([]).shape == (0, 512)
+
+
+def test_model_description(embedder: Embedder, model_dir: Path) -> None:
+    manifest = read_manifest(model_dir)
+    assert manifest is not None
+    assert embedder.dimension == 512
+    assert embedder.max_seq_length == 512
+    assert embedder.model_id == manifest["model_id"]
+    assert embedder.model_id.startswith("m3e-small@") and len(embedder.model_id) == len("m3e-small@") + 12
+
+
+def test_model_id_without_a_manifest_is_computed_from_the_weights(model_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m3e-small"
+    copy.mkdir()
+    (copy / "model.safetensors").symlink_to(model_dir / "model.safetensors")
+    assert model_id_of(copy) == model_id_of(model_dir)
+
+
+def test_loads_offline_without_warnings(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # transformers keeps its log records to itself unless asked to pass them on.
+    transformers.utils.logging.enable_propagation()
+    try:
+        with caplog.at_level(logging.WARNING), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Embedder(model_dir)
+    finally:
+        transformers.utils.logging.disable_propagation()
+    from_libraries = [warning for warning in caught if "transformers" in warning.filename]
+    assert caplog.records == [] and from_libraries == []
+
+
+def test_missing_model_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound, match="govsearch model fetch"):
+        Embedder(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(("cuda", "expected"), [(True, "cuda"), (False, "cpu")])
+def test_device_follows_cuda_availability(monkeypatch: pytest.MonkeyPatch, cuda: bool, expected: str) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert default_device() == expected

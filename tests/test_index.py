@@ -1,0 +1,122 @@
+"""The index as a whole: incremental updates, deletes, crash safety and compatibility checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pytest
+from index_fixture import REPORTS, BuiltIndex
+
+from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument
+from indexer.index import Index, IndexConfig
+from indexer.ingest import ingest_paths
+from indexer.schema import Filters
+from indexer.search import SearchOptions
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "reports"
+
+
+def row_count(index_dir: Path, table: str) -> int:
+    with closing(sqlite3.connect(index_dir / "catalog.sqlite")) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_reindexing_an_unchanged_corpus_embeds_nothing(writable_index: BuiltIndex) -> None:
+    index = writable_index.index
+    before = index.catalog.counts()
+    report = index.update(ingest_paths([REPORTS]).documents)
+    assert report.added == [] and report.removed == [] and report.embedded == 0
+    assert report.unchanged == before["documents"]
+    assert index.catalog.counts() == before
+
+
+def test_changed_source_replaces_only_its_documents(writable_index: BuiltIndex, tmp_path: Path) -> None:
+    index = writable_index.index
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    original = next(REPORTS.glob("*.txt"))
+    text = original.read_text(encoding="utf-8")
+    (folder / original.name).write_text(text + "\n新增一段：大力推进招商引资，实施精准招商和以商招商。\n", encoding="utf-8")
+    before = index.catalog.counts()["documents"]
+    report = index.update(ingest_paths([folder]).documents)
+    assert len(report.added) == 1 and len(report.removed) == 1
+    assert report.reused > 0 and report.embedded >= 1  # only the new paragraph needed the model
+    assert index.catalog.counts()["documents"] == before
+    hits = index.search("精准招商 以商招商", SearchOptions(mode="keyword", k=3)).hits
+    assert hits and "以商招商" in hits[0].chunk.text
+
+
+def test_delete_removes_a_document_from_every_index(writable_index: BuiltIndex) -> None:
+    index = writable_index.index
+    documents, _ = index.documents(Filters(), limit=100, offset=0)
+    victim = documents[0]
+    _, chunks = index.document(victim.doc_id)
+    query = chunks[len(chunks) // 2].text
+    index.delete_document(victim.doc_id)
+    with pytest.raises(UnknownDocument):
+        index.document(victim.doc_id)
+    for mode in ("keyword", "semantic", "hybrid"):
+        page = index.search(query, SearchOptions(mode=mode, k=50, per_document=None, dedupe=False))
+        assert all(hit.document.doc_id != victim.doc_id for hit in page.hits), mode
+    remaining = row_count(writable_index.index_dir, "chunks")
+    assert row_count(writable_index.index_dir, "chunk_terms") == remaining
+    assert len(index.searcher().vectors) == remaining
+
+
+def test_vectors_are_rebuilt_when_the_faiss_file_is_missing(writable_index: BuiltIndex, model_dir: Path) -> None:
+    expected = writable_index.index.search("乡村振兴", SearchOptions(mode="semantic", k=5))
+    for path in writable_index.index_dir.glob("vectors-*.faiss"):
+        path.unlink()
+    reopened = Index(IndexConfig(writable_index.index_dir, model_dir))
+    again = reopened.search("乡村振兴", SearchOptions(mode="semantic", k=5))
+    assert [h.chunk.chunk_id for h in again.hits] == [h.chunk.chunk_id for h in expected.hits]
+    np.testing.assert_allclose([h.score for h in again.hits], [h.score for h in expected.hits], atol=1e-5)
+
+
+def test_missing_index_names_the_fix(tmp_path: Path, model_dir: Path) -> None:
+    with pytest.raises(IndexNotFound, match="govsearch index"):
+        Index(IndexConfig(tmp_path / "nothing", model_dir))
+
+
+def test_index_built_with_another_model_is_refused(writable_index: BuiltIndex, model_dir: Path) -> None:
+    with closing(sqlite3.connect(writable_index.index_dir / "catalog.sqlite")) as connection, connection:
+        connection.execute("UPDATE manifest SET value = 'other-model@123' WHERE key = 'model_id'")
+    with pytest.raises(IndexIncompatible, match="other-model@123"):
+        Index(IndexConfig(writable_index.index_dir, model_dir))
+
+
+@pytest.mark.slow
+def test_killed_indexing_leaves_the_previous_index_answering(writable_index: BuiltIndex, model_dir: Path) -> None:
+    index_dir = writable_index.index_dir
+    documents_before = row_count(index_dir, "documents")
+    embeddings_before = row_count(index_dir, "embeddings")
+    environment = {**os.environ, "GOVSEARCH_INDEX_DIR": str(index_dir), "GOVSEARCH_MODEL_DIR": str(model_dir)}
+    command = [str(Path(sys.executable).parent / "govsearch"), "index", str(EXAMPLES)]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while row_count(index_dir, "embeddings") <= embeddings_before and time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("indexing finished before it could be killed; the example corpus is too small")
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    previous = Index(IndexConfig(index_dir, model_dir))
+    assert previous.catalog.counts()["documents"] == documents_before
+    assert previous.search("乡村振兴", SearchOptions(k=3)).hits
+
+    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    finished = Index(IndexConfig(index_dir, model_dir))
+    assert finished.catalog.counts()["documents"] == documents_before + 5
+    reused = re.search(r"(\d+) reused from cache", rerun.stdout)
+    assert reused and int(reused.group(1)) > 0, rerun.stdout  # what the killed run embedded was kept

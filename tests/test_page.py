@@ -1,0 +1,135 @@
+"""The page for writers in a real headless Chromium (Debian's package, driven by playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_client import settings_for
+from index_fixture import BuiltIndex
+from live_server import serve_in_thread
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from service.app import create_app
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 30_000
+PASTED = "加大招商引资力度，积极承接产业转移，推动一批重大项目落地见效，持续优化外商投资环境。"
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium not found: install Debian's package (apt-get install -y chromium)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_url(built_index: BuiltIndex, model_dir: Path) -> Iterator[str]:
+    app = create_app(settings_for(built_index.index_dir, model_dir), built_index.index)
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda message: errors.extend(script_errors(message)))
+    opened.goto(base_url)
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def script_errors(message: ConsoleMessage) -> list[str]:
+    """Console errors, except Chromium's line for each 4xx response (one test asks for a 422)."""
+    if message.type != "error" or message.text.startswith("Failed to load resource"):
+        return []
+    return [message.text]
+
+
+def search(page: Page, words: str) -> None:
+    page.fill("#query", words)
+    page.click("#search-button")
+    expect(page.locator(".result").first).to_be_visible()
+
+
+def test_search_shows_highlighted_results_with_their_source(page: Page) -> None:
+    search(page, "招商引资")
+    first = page.locator(".result").first
+    expect(first.locator("mark", has_text="招商引资").first).to_be_visible()
+    expect(first.locator(".source .title")).to_contain_text("政府工作报告")
+    expect(first.locator(".source .meta")).to_contain_text("年")
+    expect(page.locator("#summary")).to_contain_text("找到")
+    assert "q=" in page.url
+
+
+def test_find_similar_shows_paragraphs_from_other_reports(page: Page) -> None:
+    search(page, "招商引资")
+    first = page.locator(".result").first
+    source = first.get_attribute("data-doc-id")
+    first.get_by_role("button", name="查找相似").click()
+    similar = first.locator(".similar-hit")
+    expect(similar.first).to_be_visible()
+    others = {similar.nth(i).get_attribute("data-doc-id") for i in range(similar.count())}
+    assert others and source not in others
+    expect(first.locator(".similar-results h3")).to_have_text("其他报告中的相似段落")
+
+
+def test_document_view_shows_the_passage_in_context(page: Page) -> None:
+    search(page, "招商引资")
+    first = page.locator(".result").first
+    passage = first.locator(".passage").inner_text()
+    first.get_by_role("button", name="查看上下文").click()
+    reader = page.locator("#reader")
+    expect(reader).to_be_visible()
+    expect(reader.locator(".current")).to_contain_text(passage.split("。")[0])
+    assert reader.locator(".reader-body .chunk").count() > 1
+    page.keyboard.press("Escape")
+    expect(reader).to_be_hidden()
+
+
+def test_pasted_paragraph_and_filters(page: Page) -> None:
+    page.get_by_role("button", name="粘贴一段文字查找").click()
+    page.fill(
+        "#paste", "加大招商引资力度，积极承接产业转移，推动一批重大项目落地见效，持续优化外商投资环境。"
+    )
+    page.fill("#year-from", "2020")
+    page.click("#paste-button")
+    results = page.locator(".result")
+    expect(results.first).to_be_visible()
+    years = [int(text.split("年")[0]) for text in results.locator(".source .meta").all_inner_texts()]
+    assert years and min(years) >= 2020
+
+
+def test_a_failed_search_says_why(page: Page) -> None:
+    page.fill("#year-from", "2030")
+    page.fill("#year-to", "2020")
+    page.fill("#query", "招商引资")
+    page.click("#search-button")
+    expect(page.locator("#notice")).to_contain_text("year_to")
