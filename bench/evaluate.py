@@ -61,8 +61,10 @@ def main() -> None:
     started = time.perf_counter()
     result = ingest_paths([corpus])
     report = index.update(result.documents)
-    print(f"indexed: {len(report.added)} added, {report.unchanged} unchanged, {report.embedded} embedded "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(
+        f"indexed: {len(report.added)} added, {report.unchanged} unchanged, {report.embedded} embedded "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
 
     eval_dir = args.shared / "eval"
     grader = load_grader(eval_dir)
@@ -81,8 +83,11 @@ def main() -> None:
             for qid, results in run.items():
                 handle.write(json.dumps({"qid": qid, "results": results}, ensure_ascii=False) + "\n")
         per_query, mean = grader.grade_run(run, units, qrels)
-        print(f"{mode:8s} nDCG@10={mean['ndcg']:.4f} P@10={mean['p']:.3f} MRR@10={mean['mrr']:.3f} "
-              f"len={mean['len']:.0f} unjudged/query={mean['unjudged']:.1f} ({elapsed / len(queries) * 1000:.0f} ms/query)")
+        print(
+            f"{mode:8s} nDCG@10={mean['ndcg']:.4f} P@10={mean['p']:.3f} MRR@10={mean['mrr']:.3f} "
+            f"len={mean['len']:.0f} unjudged/query={mean['unjudged']:.1f} "
+            f"({elapsed / len(queries) * 1000:.0f} ms/query)"
+        )
         worst = sorted(per_query.items(), key=lambda item: item[1]["ndcg"])[:5]
         print("         weakest: " + ", ".join(f"{qid}={v['ndcg']:.2f}" for qid, v in worst))
 

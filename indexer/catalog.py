@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.phrase_stats import create_phrase_tables, update_phrase_stats
 from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters
 
 SCHEMA = """
@@ -33,11 +34,15 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(heading, body, tokenize = 'unicode61');
 CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
     DELETE FROM chunk_terms WHERE rowid = old.id;
 END;
 """
+
+# BM25 weight of a match in the headings a chunk sits under, relative to one in its own text: a heading
+# names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
+HEADING_WEIGHT = 0.3
 
 DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type"
 CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
@@ -45,10 +50,11 @@ CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.star
 
 @dataclass(frozen=True)
 class StoredChunk:
-    """A chunk ready to store: its search-side terms and the key of its cached embedding."""
+    """A chunk ready to store: its keyword terms (space-separated) and the key of its cached embedding."""
 
     chunk: Chunk
-    terms: str
+    heading_terms: str
+    body_terms: str
     embedding_key: str
 
 
@@ -92,6 +98,7 @@ class Catalog:
         self.path = path
         self._local = threading.local()
         self.connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+        create_phrase_tables(self.connection)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -146,7 +153,10 @@ class Catalog:
         with self.transaction() as connection:
             connection.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
-                ((key, vector.astype(np.float32).tobytes()) for key, vector in zip(keys, vectors, strict=True)),
+                (
+                    (key, vector.astype(np.float32).tobytes())
+                    for key, vector in zip(keys, vectors, strict=True)
+                ),
             )
 
     def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +165,9 @@ class Catalog:
             "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key ORDER BY c.id"
         ).fetchall()
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), dimension)
+        vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(
+            len(rows), dimension
+        )
         return ids, vectors
 
     # --- writes ---------------------------------------------------------------------------------------
@@ -165,7 +177,10 @@ class Catalog:
         return {doc_id for (doc_id,) in rows}
 
     @staticmethod
-    def insert_document(connection: sqlite3.Connection, document: Document, chunks: Sequence[StoredChunk]) -> None:
+    def insert_document(
+        connection: sqlite3.Connection, document: Document, chunks: Sequence[StoredChunk]
+    ) -> None:
+        """The document, its chunks, their keyword terms and its phrase statistics, in one transaction."""
         connection.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -183,7 +198,8 @@ class Catalog:
         for stored in chunks:
             chunk = stored.chunk
             cursor = connection.execute(
-                'INSERT INTO chunks (chunk_id, doc_id, ordinal, start, "end", text, heading_path, embedding_key)'
+                "INSERT INTO chunks"
+                ' (chunk_id, doc_id, ordinal, start, "end", text, heading_path, embedding_key)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     chunk.chunk_id,
@@ -196,13 +212,18 @@ class Catalog:
                     stored.embedding_key,
                 ),
             )
-            connection.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (cursor.lastrowid, stored.terms))
+            connection.execute(
+                "INSERT INTO chunk_terms (rowid, heading, body) VALUES (?, ?, ?)",
+                (cursor.lastrowid, stored.heading_terms, stored.body_terms),
+            )
+        update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
 
     @staticmethod
     def delete_documents(connection: sqlite3.Connection, doc_ids: Iterable[str]) -> int:
         """Chunks and keyword terms go with their document (cascade and trigger)."""
         return sum(
-            connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount for doc_id in doc_ids
+            connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
+            for doc_id in doc_ids
         )
 
     @staticmethod
@@ -221,7 +242,9 @@ class Catalog:
 
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
         where, params = filter_clause(filters)
-        total = self.connection.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[0]
+        total = self.connection.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[
+            0
+        ]
         rows = self.connection.execute(
             f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
             f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
@@ -261,14 +284,18 @@ class Catalog:
                 found[row[0]] = (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
         return found
 
-    def neighbours(self, chunk: ChunkView, before: int, after: int) -> tuple[list[ChunkView], list[ChunkView]]:
+    def neighbours(
+        self, chunk: ChunkView, before: int, after: int
+    ) -> tuple[list[ChunkView], list[ChunkView]]:
         rows = self.connection.execute(
             f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?"
             " AND c.ordinal != ? ORDER BY c.ordinal",
             (chunk.doc_id, chunk.ordinal - before, chunk.ordinal + after, chunk.ordinal),
         )
         views = [row_to_chunk(row) for row in rows]
-        return [v for v in views if v.ordinal < chunk.ordinal], [v for v in views if v.ordinal > chunk.ordinal]
+        return [v for v in views if v.ordinal < chunk.ordinal], [
+            v for v in views if v.ordinal > chunk.ordinal
+        ]
 
     def allowed_rows(self, filters: Filters) -> np.ndarray | None:
         """Row ids passing the filters, or None when nothing is filtered (search everything)."""
@@ -287,7 +314,7 @@ class Catalog:
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
         where, params = filter_clause(filters)
         rows = self.connection.execute(
-            "SELECT chunk_terms.rowid, -bm25(chunk_terms) AS score FROM chunk_terms"
+            f"SELECT chunk_terms.rowid, -bm25(chunk_terms, {HEADING_WEIGHT}, 1.0) AS score FROM chunk_terms"
             " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
             f" WHERE chunk_terms MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
             [match, *params, k],

@@ -98,6 +98,8 @@ class FaissStore:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
             params = faiss.SearchParameters(sel=selector)
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
+        scores, ids = self.index.search(
+            query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params
+        )
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

@@ -45,7 +45,9 @@ def test_changed_source_replaces_only_its_documents(writable_index: BuiltIndex, 
     folder.mkdir()
     original = next(REPORTS.glob("*.txt"))
     text = original.read_text(encoding="utf-8")
-    (folder / original.name).write_text(text + "\n新增一段：大力推进招商引资，实施精准招商和以商招商。\n", encoding="utf-8")
+    (folder / original.name).write_text(
+        text + "\n新增一段：大力推进招商引资，实施精准招商和以商招商。\n", encoding="utf-8"
+    )
     before = index.catalog.counts()["documents"]
     report = index.update(ingest_paths([folder]).documents)
     assert len(report.added) == 1 and len(report.removed) == 1
@@ -72,7 +74,9 @@ def test_delete_removes_a_document_from_every_index(writable_index: BuiltIndex) 
     assert len(index.searcher().vectors) == remaining
 
 
-def test_vectors_are_rebuilt_when_the_faiss_file_is_missing(writable_index: BuiltIndex, model_dir: Path) -> None:
+def test_vectors_are_rebuilt_when_the_faiss_file_is_missing(
+    writable_index: BuiltIndex, model_dir: Path
+) -> None:
     expected = writable_index.index.search("乡村振兴", SearchOptions(mode="semantic", k=5))
     for path in writable_index.index_dir.glob("vectors-*.faiss"):
         path.unlink()
@@ -95,7 +99,9 @@ def test_index_built_with_another_model_is_refused(writable_index: BuiltIndex, m
 
 
 @pytest.mark.slow
-def test_killed_indexing_leaves_the_previous_index_answering(writable_index: BuiltIndex, model_dir: Path) -> None:
+def test_killed_indexing_leaves_the_previous_index_answering(
+    writable_index: BuiltIndex, model_dir: Path
+) -> None:
     index_dir = writable_index.index_dir
     documents_before = row_count(index_dir, "documents")
     embeddings_before = row_count(index_dir, "embeddings")
