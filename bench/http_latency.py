@@ -166,7 +166,7 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev_queries.jsonl"))
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--requests", type=int, default=200, help=f"per level, at most {MAX_REQUESTS}")
-    parser.add_argument("--warmup-rounds", type=int, default=1, help="passes over the queries first")
+    parser.add_argument("--warmup-rounds", type=int, default=4, help="passes over the queries first")
     parser.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid")
     args = parser.parse_args()
     if not 1 <= args.requests <= MAX_REQUESTS:
@@ -176,8 +176,9 @@ def main() -> None:
     def measure(url: str) -> None:
         check_loopback(url)
         wait_until_ready(url)
-        # Torch prepares kernels per input shape: one pass over the queries keeps that out of the numbers.
-        run_level(url, queries, 1, args.warmup_rounds * len(queries), args.mode)
+        # A fresh server is slow for its first minute (kernels per input shape, thread pools, page cache):
+        # a few concurrent passes over the queries keep that out of the numbers.
+        run_level(url, queries, 4, args.warmup_rounds * len(queries), args.mode)
         results = []
         for clients in args.clients:
             result = run_level(url, queries, clients, args.requests, args.mode)

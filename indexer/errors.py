@@ -35,3 +35,7 @@ class UnsupportedFile(GovsearchError):
 
 class InvalidInput(GovsearchError):
     """A request the library cannot act on (an empty query, a bad CSV, …)."""
+
+
+class DuplicateBankEntry(InvalidInput):
+    """A phrase that is already in the phrase bank (under another id)."""

@@ -37,7 +37,7 @@ from indexer.vectors import FaissStore, IndexKind
 FORMAT_VERSION = "1"
 EMBED_BATCH = 256
 # Passages a topic's phrases are drawn from: enough to see recurring expressions, few enough to stay on topic.
-TOPIC_PASSAGES = 60
+TOPIC_PASSAGES = 30
 
 Progress = Callable[[int, int], None]
 

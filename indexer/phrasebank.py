@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.errors import InvalidInput, UnknownBankEntry
+from indexer.errors import DuplicateBankEntry, InvalidInput, UnknownBankEntry
 from indexer.phrasebank_records import (
     COLUMNS,
     JSON_FORMAT,
@@ -242,7 +242,7 @@ class PhraseBank:
 def _refuse_duplicate(connection: sqlite3.Connection, phrase: str, entry_id: int | None) -> None:
     holder = connection.execute("SELECT id FROM entries WHERE phrase = ?", (phrase,)).fetchone()
     if holder is not None and holder[0] != entry_id:
-        raise InvalidInput(f"{phrase!r} is already in the bank as entry {holder[0]}")
+        raise DuplicateBankEntry(f"{phrase!r} is already in the bank as entry {holder[0]}")
 
 
 def _get(connection: sqlite3.Connection, entry_id: int) -> BankEntry:

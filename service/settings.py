@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+BANK_FILE_NAME = "bank.sqlite"
+
 
 class Settings(BaseSettings):
     """Every setting is listed in the README; none is read anywhere else."""
@@ -17,8 +19,16 @@ class Settings(BaseSettings):
     model_dir: Path = Field(Path("models/m3e-small"), description="sentence-transformers model directory.")
     host: str = Field("127.0.0.1", description="Address `govsearch serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `govsearch serve` listens on.")
-    api_key: str | None = Field(None, description="If set, uploads and deletes need header X-API-Key.")
+    api_key: str | None = Field(None, description="If set, uploads, deletes and bank edits need X-API-Key.")
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload (413 above).")
     max_query_chars: int = Field(5000, ge=1, description="Longest accepted query or pasted paragraph.")
     max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
+    bank_file: Path | None = Field(
+        None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
+    )
+
+    @property
+    def bank_path(self) -> Path:
+        """The phrase bank lives beside the index unless placed elsewhere; rebuilding the index keeps it."""
+        return self.bank_file or self.index_dir / BANK_FILE_NAME

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from index_fixture import built_index, writable_index  # noqa: F401  (fixtures: a small real index)
+from index_fixture import built_index, corpus_index, writable_index  # noqa: F401  (fixtures: a small real index)
 
 from indexer.embedding import Embedder
 from indexer.model_fetch import fetch_model

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from shared import shared_dir
 
 from indexer.index import Index, IndexConfig
 from indexer.ingest import ingest_paths
@@ -51,6 +52,15 @@ def built_index(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Bu
     """Shared and read-only: tests that upload or delete use `writable_index`."""
     index_dir = tmp_path_factory.mktemp("built-index")
     return BuiltIndex(index_dir, build_index(index_dir, model_dir))
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Index:
+    """All of ../shared/corpus (seeds and 72 national records), indexed once: minutes of embedding."""
+    corpus = shared_dir() / "corpus"
+    index = Index(IndexConfig(tmp_path_factory.mktemp("corpus-index"), model_dir), create=True)
+    index.update(ingest_paths([corpus]).documents)
+    return index
 
 
 @pytest.fixture
