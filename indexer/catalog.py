@@ -83,7 +83,8 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
 
 
 def row_to_document(row: sqlite3.Row | tuple, chunk_count: int = 0) -> DocumentInfo:
-    return DocumentInfo(*row[:7], chunk_count=chunk_count)
+    doc_id, title, source, year, level, region, doc_type = row[:7]
+    return DocumentInfo(doc_id, title, source, year, level, region, doc_type, chunk_count)
 
 
 def row_to_chunk(row: sqlite3.Row | tuple) -> ChunkView:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
+from transformers.utils import logging as transformers_logging
 
 from indexer.errors import ModelNotFound
 from indexer.model_fetch import model_id_for, read_manifest, sha256_of
@@ -41,6 +42,8 @@ class Embedder:
         if torch.device(self.device).type == "cpu":
             limit_cpu_threads()
         try:
+            # A local load needs no "Loading weights" bar on stderr of every CLI command and test.
+            transformers_logging.disable_progress_bar()
             self._model = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
         except OSError as error:
             raise ModelNotFound(

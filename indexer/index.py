@@ -220,7 +220,7 @@ class Index:
             return store
 
     def _stored_vector(self, row: int) -> np.ndarray:
-        return self._vector_store().index.reconstruct(row)
+        return np.asarray(self._vector_store().index.reconstruct(row))
 
     # --- reading --------------------------------------------------------------------------------------
 

@@ -63,10 +63,12 @@ class FaissStore:
         dimension = vectors.shape[1]
         if kind == "auto":
             kind = "hnsw" if len(ids) >= HNSW_THRESHOLD else "flat"
+        inner: faiss.Index
         if kind == "hnsw":
-            inner: faiss.Index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efConstruction = 80
-            inner.hnsw.efSearch = 128
+            graph = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = 80
+            graph.hnsw.efSearch = 128
+            inner = graph
         else:
             inner = faiss.IndexFlatIP(dimension)
         index = faiss.IndexIDMap2(inner)
@@ -94,10 +96,12 @@ class FaissStore:
     ) -> tuple[np.ndarray, np.ndarray]:
         if k <= 0 or len(self) == 0 or (allowed is not None and len(allowed) == 0):
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        params = None
+        params = selector = None
         if allowed is not None:
+            # `selector` stays referenced here: SWIG does not keep it alive through `params.sel`.
             selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters()
+            params.sel = selector
         scores, ids = self.index.search(
             query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params
         )

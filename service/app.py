@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from indexer.index import Index, IndexConfig
 from service.errors import install_error_handlers
-from service.routes import documents, search, system
+from service.routes import documents, phrases, search, system
 from service.settings import Settings
 from service.state import IndexHolder
 
@@ -50,5 +50,6 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(search.router)
     app.include_router(documents.router)
+    app.include_router(phrases.router)
     app.mount("/static", StaticFiles(directory=system.STATIC_DIR), name="static")
     return app

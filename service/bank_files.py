@@ -48,7 +48,9 @@ def format_of(filename: str | None, given: BankFormat | None) -> BankFormat:
     try:
         return BankFormat(suffix)
     except ValueError:
-        raise InvalidInput(f"cannot tell the format of {filename or 'the file'!r}: name it .csv or .json") from None
+        raise InvalidInput(
+            f"cannot tell the format of {filename or 'the file'!r}: name it .csv or .json"
+        ) from None
 
 
 def import_bank(bank: PhraseBank, data: bytes, form: BankFormat) -> int:

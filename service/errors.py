@@ -13,11 +13,13 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
+    DuplicateBankEntry,
     GovsearchError,
     IndexIncompatible,
     IndexNotFound,
     InvalidInput,
     ModelNotFound,
+    UnknownBankEntry,
     UnknownChunk,
     UnknownDocument,
     UnsupportedFile,
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     UnknownDocument: (404, "unknown_document", "no document with id "),
     UnknownChunk: (404, "unknown_chunk", "no chunk with id "),
+    UnknownBankEntry: (404, "unknown_bank_entry", "no phrase-bank entry with id "),
+    DuplicateBankEntry: (409, "duplicate_bank_entry", ""),
     UnsupportedFile: (415, "unsupported_file", ""),
     InvalidInput: (422, "invalid_input", ""),
     IndexNotFound: (503, "index_not_found", ""),

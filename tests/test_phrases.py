@@ -10,6 +10,7 @@ import pytest
 
 from indexer.cleaning import normalize_for_search
 from indexer.errors import InvalidInput, UnknownDocument
+from indexer.index import Index
 from indexer.ingest import ingest_paths
 from indexer.phrase_candidates import Kind, find_candidates
 from indexer.phrase_mining import mine_phrases
@@ -17,7 +18,6 @@ from indexer.phrase_stats import corpus_phrase_counts, update_phrase_stats
 from indexer.tokenize import cut_words
 from indexer.topic_phrases import topic_phrases
 from tests.phrase_catalog import add_documents, chunks_containing, open_catalog
-from tests.shared import national_jsonl, shared_dir
 
 FIXTURES = Path(__file__).parent / "data" / "phrases"
 # Planted in the fixture reports: in three documents, in one document (three times), in two as a series.
@@ -242,41 +242,27 @@ FRAGMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def corpus_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
-    """The five seed reports and the 72 national records, ingested, chunked and with phrase statistics."""
-    shared = shared_dir()
-    connection = open_catalog(tmp_path_factory.mktemp("corpus") / "catalog.sqlite")
-    add_documents(connection, ingest_paths([shared / "corpus" / "seeds", national_jsonl()]).documents)
-    yield connection
-    connection.close()
-
-
 @pytest.mark.shared
 @pytest.mark.slow
-def test_topic_phrases_for_investment_attraction_are_real_formulations(
-    corpus_catalog: sqlite3.Connection,
-) -> None:
-    # The passages a search for 招商引资 would retrieve: every chunk mentioning 招商 until the searcher
-    # is wired in here.
-    passages = chunks_containing(corpus_catalog, "招商")
-    top = topic_phrases(corpus_catalog, passages, k=20)
+def test_topic_phrases_for_investment_attraction_are_real_formulations(corpus_index: Index) -> None:
+    top = corpus_index.topic_phrases("招商引资", k=20)
     phrases = [phrase.phrase for phrase in top]
     assert len([phrase for phrase in KNOWN_GOOD if phrase in phrases]) >= 5, phrases
     assert [phrase for phrase in phrases if phrase in FRAGMENTS] == []
-    texts = {chunk_id: text for chunk_id, _, text in passages}
     for phrase in top:
         assert 1 <= len(phrase.examples) <= 3
         assert len({example.chunk_id for example in phrase.examples}) == len(phrase.examples)
         for example in phrase.examples:
             assert phrase.phrase in example.sentence
-            assert example.sentence.strip("…") in texts[example.chunk_id]
+            passage = corpus_index.chunk(example.chunk_id, context=0).chunk
+            assert passage.doc_id == example.doc_id
+            assert example.sentence.strip("…") in passage.text
 
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_mining_the_corpus_finds_fixed_formulations(corpus_catalog: sqlite3.Connection) -> None:
-    found = {phrase.phrase: phrase for phrase in mine_phrases(corpus_catalog, limit=5000)}
+def test_mining_the_corpus_finds_fixed_formulations(corpus_index: Index) -> None:
+    found = {phrase.phrase: phrase for phrase in corpus_index.mined_phrases(limit=5000)}
     for phrase, kind in [
         ("全面建成小康社会", "ngram"),
         ("转变政府职能", "ngram"),

@@ -169,6 +169,8 @@ async function runSearch() {
   document.body.classList.add("busy");
   try {
     renderPage(await api("/search", { q: state.query, k: PAGE_SIZE, offset: state.offset, ...filters() }));
+    // phrases.js listens: topic phrases and "加入素材库" on each result.
+    document.dispatchEvent(new CustomEvent("results", { detail: { query: state.query, pasted: pasteMode() } }));
     rememberInAddress();
   } catch (error) {
     $("#summary").replaceChildren();

@@ -1,0 +1,284 @@
+"""Topic phrases, corpus-wide phrases and the saved phrase bank (素材库); bank edits may need the API key."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from indexer.phrasebank import KEEP, PhraseBank
+from service.bank_files import BankFormat, export_bank, format_of, import_bank
+from service.dependencies import IndexDep, SettingsDep, require_api_key
+from service.errors import ErrorBody, parameter_error
+from service.phrase_schemas import (
+    BankEntryIn,
+    BankEntryOut,
+    BankEntryPatch,
+    BankImportResult,
+    BankList,
+    BankListParams,
+    MinedPhrasesParams,
+    MinedPhrasesResponse,
+    TopicPhrasesParams,
+    TopicPhrasesResponse,
+)
+from service.schemas import PASTED_PARAGRAPH
+from service.uploads import receive_files
+
+router = APIRouter()
+PHRASES: list[str | Enum] = ["phrases"]
+BANK: list[str | Enum] = ["bank"]
+
+INVALID: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorBody, "description": "A parameter out of bounds, or an entry the bank refuses."}
+}
+UNAVAILABLE: dict[int | str, dict[str, object]] = {
+    503: {"model": ErrorBody, "description": "No index loaded (missing, incompatible or still loading)."}
+}
+UNAUTHORIZED: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong X-API-Key (when the server sets a key)."}
+}
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "No bank entry with that id."}
+}
+CONFLICT: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorBody, "description": "The phrase is already in the bank; the message gives its id."}
+}
+IMPORT_ERRORS: dict[int | str, dict[str, object]] = {
+    **UNAUTHORIZED,
+    413: {"model": ErrorBody, "description": "The file is larger than max_upload_bytes."},
+    415: {"model": ErrorBody, "description": "Not multipart, or a file that is not text."},
+    422: {
+        "model": ErrorBody,
+        "description": "A bad file: the message names the CSV row or JSON entry; nothing is imported.",
+    },
+}
+# The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A bank export (.csv or .json), or a CSV with a phrase column.",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+TOPIC_EXAMPLES = {
+    "topic": {"summary": "一个主题", "value": {"q": "招商引资", "k": 20}},
+    "paragraph": {
+        "summary": "粘贴一段文字，只看2018年以来的报告",
+        "value": {"q": PASTED_PARAGRAPH, "k": 10, "year_from": 2018},
+    },
+}
+ENTRY_EXAMPLES = {
+    "from_result": {
+        "summary": "从检索结果加入",
+        "value": {
+            "phrase": "精准招商",
+            "tags": ["招商引资"],
+            "note": "常与“以商招商”“产业链招商”并列",
+            "source_chunk_id": "<chunk_id of a hit>",
+        },
+    },
+    "by_hand": {
+        "summary": "手动添加",
+        "value": {"phrase": "苦干实干、勇毅前行、接续奋斗", "tags": ["四字格"]},
+    },
+}
+PATCH_EXAMPLES = {
+    "note": {"summary": "改笔记", "value": {"note": "用于开篇总述"}},
+    "tags": {"summary": "换标签并去掉来源", "value": {"tags": ["招商引资", "方法"], "source_chunk_id": None}},
+}
+
+
+def phrase_bank(settings: SettingsDep) -> PhraseBank:
+    """The bank file named by the settings; each call opens its own connection, so this is cheap."""
+    return PhraseBank(settings.bank_path)
+
+
+BankDep = Annotated[PhraseBank, Depends(phrase_bank)]
+
+
+# --- phrases ---------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/phrases",
+    response_model=TopicPhrasesResponse,
+    responses={**INVALID, **UNAVAILABLE},
+    tags=PHRASES,
+    summary="Topic phrases",
+)
+def topic_phrases(
+    params: Annotated[TopicPhrasesParams, Query()], index: IndexDep, settings: SettingsDep
+) -> TopicPhrasesResponse:
+    """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences."""
+    params.check(settings)
+    return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
+
+
+@router.post(
+    "/phrases",
+    response_model=TopicPhrasesResponse,
+    responses={**INVALID, **UNAVAILABLE},
+    tags=PHRASES,
+    summary="Topic phrases of a pasted paragraph",
+)
+def topic_phrases_long(
+    params: Annotated[TopicPhrasesParams, Body(openapi_examples=TOPIC_EXAMPLES)],
+    index: IndexDep,
+    settings: SettingsDep,
+) -> TopicPhrasesResponse:
+    """The same with the topic in a JSON body, for pasted paragraphs too long for a URL."""
+    params.check(settings)
+    return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
+
+
+@router.get(
+    "/phrases/mined",
+    response_model=MinedPhrasesResponse,
+    responses={**INVALID, **UNAVAILABLE},
+    tags=PHRASES,
+    summary="Phrases used across the corpus",
+)
+def mined_phrases(params: Annotated[MinedPhrasesParams, Query()], index: IndexDep) -> MinedPhrasesResponse:
+    """Fixed formulations, series, 一是/二是 lists, 以…为… patterns and pairs used by several documents."""
+    return MinedPhrasesResponse.of(index.mined_phrases(params.min_docs, params.limit))
+
+
+# --- the phrase bank -------------------------------------------------------------------------------------
+
+
+@router.get("/bank", response_model=BankList, responses=INVALID, tags=BANK, summary="List the bank")
+def list_entries(params: Annotated[BankListParams, Query()], bank: BankDep) -> BankList:
+    """Saved phrases, newest first, optionally with one tag or containing some text."""
+    page = bank.list(tag=params.tag, query=params.q, limit=params.limit, offset=params.offset)
+    return BankList.of(page, params)
+
+
+@router.post(
+    "/bank",
+    status_code=201,
+    response_model=BankEntryOut,
+    responses={**INVALID, **UNAUTHORIZED, **CONFLICT},
+    dependencies=[Depends(require_api_key)],
+    tags=BANK,
+    summary="Save a phrase",
+)
+def create_entry(
+    entry: Annotated[BankEntryIn, Body(openapi_examples=ENTRY_EXAMPLES)], bank: BankDep
+) -> BankEntryOut:
+    """Keep a phrase with tags, a note and the passage it came from; a phrase is kept once (409)."""
+    return BankEntryOut.of(bank.create(entry.phrase, entry.tags, entry.note, entry.source_chunk_id))
+
+
+# Before /bank/{entry_id}, so `export` and `import` are not taken for ids.
+@router.get(
+    "/bank/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The file, as an attachment.",
+            "content": {"text/csv": {}, "application/json": {}},
+        },
+        **INVALID,
+    },
+    tags=BANK,
+    summary="Export the bank",
+)
+def export_entries(
+    bank: BankDep,
+    form: Annotated[
+        BankFormat, Query(alias="format", description="csv (UTF-8 with BOM, opens in Excel) or json.")
+    ] = BankFormat.CSV,
+) -> Response:
+    """Every entry with every field; importing the file restores the bank exactly."""
+    exported = export_bank(bank, form)
+    disposition = f'attachment; filename="{exported.filename}"'
+    return Response(
+        exported.text, media_type=exported.media_type, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post(
+    "/bank/import",
+    response_model=BankImportResult,
+    responses=IMPORT_ERRORS,
+    dependencies=[Depends(require_api_key)],
+    openapi_extra=IMPORT_BODY,
+    tags=BANK,
+    summary="Import a bank file",
+)
+async def import_entries(
+    request: Request,
+    settings: SettingsDep,
+    bank: BankDep,
+    given: Annotated[
+        BankFormat | None, Query(alias="format", description="csv or json (default: from the file name).")
+    ] = None,
+) -> BankImportResult:
+    """Add the entries of a file, replacing those with the same id; a bad row imports nothing (422)."""
+    files = await receive_files(request, settings.max_upload_bytes)
+    try:
+        if len(files) != 1:
+            raise parameter_error("files", f"send one file, not {len(files)}")
+        form = format_of(files[0].filename, given)
+        data = await files[0].read()
+    finally:
+        for file in files:
+            await file.close()
+    return BankImportResult(imported=await run_in_threadpool(import_bank, bank, data, form))
+
+
+@router.get("/bank/{entry_id}", response_model=BankEntryOut, responses={**INVALID, **NOT_FOUND}, tags=BANK)
+def get_entry(entry_id: int, bank: BankDep) -> BankEntryOut:
+    """One saved phrase."""
+    return BankEntryOut.of(bank.get(entry_id))
+
+
+@router.patch(
+    "/bank/{entry_id}",
+    response_model=BankEntryOut,
+    responses={**INVALID, **NOT_FOUND, **UNAUTHORIZED, **CONFLICT},
+    dependencies=[Depends(require_api_key)],
+    tags=BANK,
+)
+def update_entry(
+    entry_id: int, patch: Annotated[BankEntryPatch, Body(openapi_examples=PATCH_EXAMPLES)], bank: BankDep
+) -> BankEntryOut:
+    """Change the given fields of an entry; the others stay."""
+    updated = bank.update(
+        entry_id,
+        phrase=patch.phrase,
+        tags=patch.tags,
+        note=patch.note,
+        source_chunk_id=patch.source_chunk_id if patch.names_source_chunk() else KEEP,
+    )
+    return BankEntryOut.of(updated)
+
+
+@router.delete(
+    "/bank/{entry_id}",
+    status_code=204,
+    responses={**INVALID, **NOT_FOUND, **UNAUTHORIZED},
+    dependencies=[Depends(require_api_key)],
+    tags=BANK,
+)
+def delete_entry(entry_id: int, bank: BankDep) -> Response:
+    """Remove a saved phrase."""
+    bank.delete(entry_id)
+    return Response(status_code=204)
