@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from indexer.embedding import model_id_of
 from indexer.errors import GovsearchError
-from indexer.index import Index, IndexConfig
+from indexer.index import Index
 from indexer.ingest import ingest_paths
 from indexer.model_fetch import fetch_model
 from indexer.phrase_mining import MinedPhrase
@@ -22,7 +22,7 @@ from indexer.phrasebank import KEEP, PhraseBank
 from indexer.schema import Filters
 from indexer.search import Mode, SearchOptions, SearchPage
 from indexer.topic_phrases import TopicPhrase
-from service.app import create_app
+from service.app import create_app, index_config
 from service.bank_files import BankFormat, export_bank, format_of, import_bank
 from service.errors import domain_error_status
 from service.phrase_schemas import (
@@ -50,7 +50,7 @@ def load_settings() -> Settings:
 
 
 def open_index(settings: Settings, *, create: bool = False) -> Index:
-    return Index(IndexConfig(settings.index_dir, settings.model_dir, settings.device), create=create)
+    return Index(index_config(settings), create=create)
 
 
 def fail(error: GovsearchError) -> NoReturn:

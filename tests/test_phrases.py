@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from phrase_catalog import add_documents, chunks_containing, open_catalog
 
 from indexer.cleaning import normalize_for_search
 from indexer.errors import InvalidInput, UnknownDocument
@@ -17,7 +18,6 @@ from indexer.phrase_mining import mine_phrases
 from indexer.phrase_stats import corpus_phrase_counts, update_phrase_stats
 from indexer.tokenize import cut_words
 from indexer.topic_phrases import topic_phrases
-from tests.phrase_catalog import add_documents, chunks_containing, open_catalog
 
 FIXTURES = Path(__file__).parent / "data" / "phrases"
 # Planted in the fixture reports: in three documents, in one document (three times), in two as a series.

@@ -11,7 +11,8 @@ const MAX_PHRASE_CHARS = 200;
 const MAX_TAG_CHARS = 20;
 const KEY_STORAGE = "govsearch-api-key";
 
-const phraseState = { topicKey: "", phrases: [], query: "", pasted: false, tags: [] };
+// `topicsLoaded` settles once the current search's topic phrases are in (or failed).
+const phraseState = { topicKey: "", phrases: [], topicsLoaded: Promise.resolve(), query: "", pasted: false };
 
 // --- requests that change the bank (they may need the server's API key) ---------------------------------
 
@@ -98,10 +99,15 @@ function addButtonFor(item) {
   // The selection is read before the click can move the focus and clear it.
   let selected = "";
   button.addEventListener("pointerdown", () => { selected = selectionIn(passageNode); });
-  button.addEventListener("click", () => {
-    const phrase = selected || selectionIn(passageNode) || phraseOfPassage(passageNode);
+  button.addEventListener("click", async () => {
+    const chosen = selected || selectionIn(passageNode);
     selected = "";
-    addToBank(phrase, item.dataset.chunkId, button);
+    if (!chosen) {
+      // The same click adds the same phrase whether or not the topic phrases have arrived yet.
+      button.disabled = true;
+      await phraseState.topicsLoaded;
+    }
+    addToBank(chosen || phraseOfPassage(passageNode), item.dataset.chunkId, button);
   });
   return button;
 }
@@ -289,7 +295,7 @@ function startPhrases() {
     phraseState.query = event.detail.query;
     phraseState.pasted = event.detail.pasted;
     decorateResults();
-    loadTopics(event.detail.query);
+    phraseState.topicsLoaded = loadTopics(event.detail.query);
   });
   $("#open-bank").addEventListener("click", openBank);
   for (const closer of document.querySelectorAll("[data-close-bank]")) closer.addEventListener("click", closeBank);

@@ -1,0 +1,173 @@
+"""The 素材库 on the page in a real headless Chromium: add from a result, topic phrases, the bank panel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_client import settings_for
+from index_fixture import BuiltIndex
+from live_server import serve_in_thread
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, script_errors
+
+from service.app import create_app
+
+pytestmark = pytest.mark.slow
+
+TOPIC = "招商引资"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def base_url(built_index: BuiltIndex, model_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """A server over the shared index with an empty bank of this test's own."""
+    settings = settings_for(built_index.index_dir, model_dir, bank_file=tmp_path / "bank.sqlite")
+    with serve_in_thread(create_app(settings, built_index.index)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda message: errors.extend(script_errors(message)))
+    opened.goto(base_url)
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def search(page: Page, words: str) -> None:
+    page.fill("#query", words)
+    page.click("#search-button")
+    expect(page.locator(".result").first).to_be_visible()
+    expect(page.locator("#topics .chip").first).to_be_visible()
+
+
+def bank_entries(page: Page) -> list[dict]:
+    response = page.request.get("/bank")
+    assert response.ok
+    entries: list[dict] = response.json()["entries"]
+    return entries
+
+
+def test_add_a_phrase_from_a_result_with_one_click_and_see_it_in_the_bank(page: Page) -> None:
+    search(page, TOPIC)
+    first = page.locator(".result").first
+    chunk_id = first.get_attribute("data-chunk-id")
+    passage = first.locator(".passage").inner_text()
+    first.get_by_role("button", name="加入素材库").click()
+    expect(first.locator(".add-to-bank")).to_have_text("已加入素材库")
+    expect(page.locator("#bank-count")).to_have_text("1")
+
+    [entry] = bank_entries(page)
+    assert entry["source_chunk_id"] == chunk_id
+    assert entry["tags"] == [TOPIC]
+    assert entry["phrase"] in passage.replace("\n", "")
+
+    page.click("#open-bank")
+    saved = page.locator("#bank .bank-entry")
+    expect(saved).to_have_count(1)
+    expect(saved.locator(".bank-phrase")).to_have_text(entry["phrase"])
+    expect(saved.locator(".tag")).to_have_text([TOPIC])
+    saved.get_by_role("button", name="查看出处").click()
+    expect(page.locator("#reader .current")).to_have_attribute("data-chunk-id", chunk_id or "")
+
+
+def test_the_selected_text_is_what_is_added(page: Page) -> None:
+    search(page, TOPIC)
+    first = page.locator(".result").first
+    selected = first.locator(".passage").evaluate(
+        """(passage) => {
+            const first = passage.firstChild;
+            const text = first.nodeType === Node.TEXT_NODE ? first : first.firstChild;
+            const range = document.createRange();
+            range.setStart(text, 0);
+            range.setEnd(text, Math.min(8, text.length));
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            return selection.toString();
+        }"""
+    )
+    assert selected
+    first.get_by_role("button", name="加入素材库").click()
+    expect(first.locator(".add-to-bank")).to_have_text("已加入素材库")
+    assert [entry["phrase"] for entry in bank_entries(page)] == [selected.strip()]
+
+
+def test_a_phrase_already_in_the_bank_is_said_so(page: Page) -> None:
+    search(page, TOPIC)
+    first = page.locator(".result").first
+    first.get_by_role("button", name="加入素材库").click()
+    expect(first.locator(".add-to-bank")).to_have_text("已加入素材库")
+    page.reload()
+    expect(page.locator(".result").first).to_be_visible()  # the address kept the query
+    page.locator(".result").first.get_by_role("button", name="加入素材库").click()
+    expect(page.locator(".result").first.locator(".add-to-bank")).to_have_text("已在素材库中")
+    assert len(bank_entries(page)) == 1
+
+
+def test_topic_phrases_show_examples_that_open_in_context(page: Page) -> None:
+    search(page, TOPIC)
+    expect(page.locator("#topics summary")).to_contain_text("主题表达")
+    chip = page.locator("#topics .chip").first
+    phrase = chip.inner_text()
+    chip.click()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    example = page.locator("#topics .examples-list li").first
+    expect(example.locator("mark").first).to_have_text(phrase)
+    chunk_id = example.get_attribute("data-chunk-id")
+    example.get_by_role("button").click()
+    reader = page.locator("#reader")
+    expect(reader).to_be_visible()
+    expect(reader.locator(".current")).to_have_attribute("data-chunk-id", chunk_id or "")
+    expect(reader.locator(".current")).to_contain_text(phrase)
+    page.keyboard.press("Escape")
+    expect(reader).to_be_hidden()
+
+    page.locator("#topics .topic-detail").get_by_role("button", name="加入素材库").click()
+    expect(page.locator("#topics .topic-detail .add-to-bank")).to_have_text("已加入素材库")
+    [entry] = bank_entries(page)
+    assert (entry["phrase"], entry["tags"]) == (phrase, [TOPIC])
+
+
+def test_bank_panel_filters_by_tag_deletes_and_exports(page: Page) -> None:
+    for phrase, tags in [("精准招商", ["招商引资"]), ("以商招商", ["招商引资"]), ("苦干实干", ["作风"])]:
+        assert page.request.post("/bank", data={"phrase": phrase, "tags": tags}).status == 201
+    page.reload()
+    expect(page.locator("#bank-count")).to_have_text("3")
+    page.click("#open-bank")
+    entries = page.locator("#bank .bank-entry .bank-phrase")
+    expect(entries).to_have_text(["苦干实干", "以商招商", "精准招商"])
+
+    page.select_option("#bank-tag", "招商引资")
+    expect(entries).to_have_text(["以商招商", "精准招商"])
+    expect(page.locator("#bank-meta")).to_have_text("2 / 3 条")
+
+    remove = page.locator("#bank .bank-entry").first.get_by_role("button", name="删除")
+    remove.click()
+    expect(page.locator("#bank .bank-entry").first.locator(".remove")).to_have_text("确认删除")
+    page.locator("#bank .bank-entry").first.locator(".remove").click()
+    expect(entries).to_have_text(["精准招商"])
+    assert [entry["phrase"] for entry in bank_entries(page)] == ["苦干实干", "精准招商"]
+
+    href = page.get_by_role("link", name="CSV").get_attribute("href")
+    exported = page.request.get(href or "")
+    assert exported.headers["content-disposition"] == 'attachment; filename="phrasebank.csv"'
+    assert "精准招商" in exported.text() and "以商招商" not in exported.text()
+    page.keyboard.press("Escape")
+    expect(page.locator("#bank")).to_be_hidden()
