@@ -98,6 +98,8 @@ class Index:
         self.catalog = Catalog(path)
         self._vectors: tuple[int, FaissStore] | None = None
         self._lock = threading.Lock()
+        # Writers run one at a time: each reads which documents are present, embeds, then commits.
+        self._write_lock = threading.Lock()
         self._check_compatible()
 
     @cached_property
@@ -129,6 +131,12 @@ class Index:
         Documents already present (same id) are left alone; other documents of the same source are
         removed; only passages whose text has no cached vector are embedded.
         """
+        with self._write_lock:
+            return self._update(documents, progress)
+
+    def _update(
+        self, documents: Sequence[tuple[Document, list[Chunk]]], progress: Progress | None
+    ) -> UpdateReport:
         model_id = self.embedder.model_id
         by_source = {
             source: list(group)
@@ -170,9 +178,10 @@ class Index:
                 progress(start + len(batch), len(keys))
 
     def delete_document(self, doc_id: str) -> None:
-        if self.catalog.document(doc_id) is None:
-            raise UnknownDocument(doc_id)
-        self._commit([], [doc_id])
+        with self._write_lock:
+            if self.catalog.document(doc_id) is None:
+                raise UnknownDocument(doc_id)
+            self._commit([], [doc_id])
 
     def _commit(self, to_add: list[tuple[Document, list[StoredChunk]]], to_remove: list[str]) -> None:
         with self.catalog.transaction() as connection:

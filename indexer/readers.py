@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import charset_normalizer
@@ -24,6 +26,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from indexer.errors import UnsupportedFile
+from indexer.rulefiles import rule_lines
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,20 @@ def _join_pdf_wrapped_lines(page_text: str) -> str:
     return "\n".join(joined)
 
 
+@cache
+def _radical_characters() -> dict[int, str]:
+    """PDF fonts often give CJK glyphs radical code points (⼯ U+2F2F for 工, ⻘ U+2ED8 for 青).
+
+    Kangxi radicals fold with NFKC (only that block: NFKC on the whole text would turn Chinese punctuation
+    half-width); the supplement's whole-character radicals come from `data/radicals.txt`.
+    """
+    table = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0x2F00, 0x2FD6)}
+    table.update(
+        (ord(radical), character) for radical, character in map(str.split, rule_lines("radicals.txt"))
+    )
+    return table
+
+
 def _read_pdf(path: Path) -> list[RawText]:
     try:
         reader = PdfReader(path)
@@ -178,7 +195,7 @@ def _read_pdf(path: Path) -> list[RawText]:
         pages = [_join_pdf_wrapped_lines(page.extract_text() or "") for page in reader.pages]
     except (PyPdfError, ValueError, KeyError, EOFError, zlib.error) as error:
         raise UnsupportedFile(f"not a readable PDF: {error}") from error
-    text = "\n".join(pages)
+    text = "\n".join(pages).translate(_radical_characters())
     if not text.strip():
         raise UnsupportedFile("PDF has no text layer (scanned images?)")
     return [RawText(str(path), None, text)]

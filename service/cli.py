@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn, cast
+from typing import Annotated, cast
 
 import typer
 import uvicorn
@@ -14,49 +14,18 @@ from tqdm import tqdm
 
 from indexer.embedding import model_id_of
 from indexer.errors import GovsearchError
-from indexer.index import Index
 from indexer.ingest import ingest_paths
 from indexer.model_fetch import fetch_model
-from indexer.phrase_mining import MinedPhrase
-from indexer.phrasebank import KEEP, PhraseBank
 from indexer.schema import Filters
 from indexer.search import Mode, SearchOptions, SearchPage
-from indexer.topic_phrases import TopicPhrase
-from service.app import create_app, index_config
-from service.bank_files import BankFormat, export_bank, format_of, import_bank
-from service.errors import domain_error_status
-from service.phrase_schemas import (
-    MAX_BANK_PAGE,
-    MAX_MINED_PHRASES,
-    MAX_TOPIC_PHRASES,
-    BankList,
-    BankListParams,
-    MinedPhrasesResponse,
-    TopicPhrasesResponse,
-)
+from service.app import create_app
+from service.cli_common import fail, load_settings, open_index
+from service.cli_phrases import bank_app, phrases
 from service.schemas import SearchResponse
-from service.settings import Settings
 
 app = typer.Typer(help="Semantic and keyword search over Chinese government reports.", no_args_is_help=True)
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
-bank_app = typer.Typer(help="Keep phrases in the saved phrase bank (素材库).", no_args_is_help=True)
-app.add_typer(bank_app, name="bank")
-
-
-def load_settings() -> Settings:
-    """Settings come from the environment only; flags override single fields per command."""
-    return Settings()
-
-
-def open_index(settings: Settings, *, create: bool = False) -> Index:
-    return Index(index_config(settings), create=create)
-
-
-def fail(error: GovsearchError) -> NoReturn:
-    # The API's wording: "no chunk with id X" rather than a bare id.
-    typer.secho(f"error: {domain_error_status(error)[2]}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(1)
 
 
 def search_options(mode: str, k: int, year: str | None, exclude: list[str] | None) -> SearchOptions:
@@ -184,7 +153,8 @@ def index(
         fail(error)
     typer.echo(
         f"{len(report.added)} documents added, {len(report.removed)} removed, {report.unchanged} unchanged; "
-        f"{report.embedded} passages embedded, {report.reused} reused from cache; index at {settings.index_dir}"
+        f"{report.embedded} passages embedded, {report.reused} reused from cache; "
+        f"index at {settings.index_dir}"
     )
 
 
@@ -268,178 +238,5 @@ def model_fetch(
     typer.echo(f"model {model_id} at {installed}")
 
 
-# --- phrases and the phrase bank ---------------------------------------------------------------------------
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-@app.command()
-def phrases(
-    query: Annotated[str | None, typer.Argument(help="A topic (招商引资) or a pasted paragraph.")] = None,
-    k: Annotated[
-        int, typer.Option("--k", "-k", min=1, max=MAX_TOPIC_PHRASES, help="How many topic phrases.")
-    ] = 20,
-    mined: Annotated[bool, typer.Option("--mined", help="The phrases used across the whole corpus.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=MAX_MINED_PHRASES, help="How many mined phrases.")] = 100,
-    min_docs: Annotated[int, typer.Option(min=1, help="Fewest documents a mined phrase is used in.")] = 2,
-    as_json: JsonOption = False,
-) -> None:
-    """The expressions reports use for a topic, with example sentences; or, with --mined, corpus-wide ones."""
-    if mined == (query is not None):
-        raise typer.BadParameter("give a QUERY, or --mined for the corpus-wide phrases (not both)")
-    try:
-        target = open_index(load_settings())
-        if query is None:
-            print_mined(target.mined_phrases(min_docs, limit), as_json)
-        else:
-            print_topic_phrases(query, target.topic_phrases(query, k), as_json)
-    except GovsearchError as error:
-        fail(error)
-
-
-def print_topic_phrases(query: str, found: list[TopicPhrase], as_json: bool) -> None:
-    if as_json:
-        response = TopicPhrasesResponse.of(query, found)
-        typer.echo(json.dumps(response.model_dump(), ensure_ascii=False, indent=2))
-        return
-    if not found:
-        typer.echo("no phrases")
-    for rank, phrase in enumerate(found, 1):
-        typer.secho(f"{rank:2d}. {phrase.phrase}", bold=True, nl=False)
-        typer.echo(f"  score {phrase.score:.3f}  ({phrase.count}× in {phrase.doc_count} documents)")
-        for example in phrase.examples:
-            typer.echo(f"    · {example.sentence}")
-            typer.secho(f"      [{example.chunk_id}]", dim=True)
-
-
-def print_mined(found: list[MinedPhrase], as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(MinedPhrasesResponse.of(found).model_dump(), ensure_ascii=False, indent=2))
-        return
-    if not found:
-        typer.echo("no phrases")
-    for rank, phrase in enumerate(found, 1):
-        typer.echo(
-            f"{rank:3d}. {phrase.phrase}  {phrase.kind}, {phrase.doc_count} documents, {phrase.count}×"
-            f"  score {phrase.score:.3f}"
-        )
-
-
-def open_bank() -> PhraseBank:
-    return PhraseBank(load_settings().bank_path)
-
-
-TagOption = Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")]
-
-
-@bank_app.command("add")
-def bank_add(
-    phrase: Annotated[str, typer.Argument(help="The phrase to keep, e.g. 精准招商.")],
-    tag: TagOption = None,
-    note: Annotated[str, typer.Option(help="A note for yourself.")] = "",
-    chunk: Annotated[str | None, typer.Option(help="The chunk id of the passage it comes from.")] = None,
-) -> None:
-    """Save a phrase; a phrase already in the bank is refused with its id."""
-    try:
-        entry = open_bank().create(phrase, tag or (), note, chunk)
-    except GovsearchError as error:
-        fail(error)
-    typer.echo(f"added {entry.id}: {entry.phrase}")
-
-
-@bank_app.command("list")
-def bank_list(
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only entries with this tag.")] = None,
-    query: Annotated[
-        str | None, typer.Option("--query", "-q", help="Only entries whose phrase or note contains this.")
-    ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=MAX_BANK_PAGE, help="Most entries to show.")] = 50,
-    as_json: JsonOption = False,
-) -> None:
-    """Saved phrases, newest first."""
-    params = BankListParams(tag=tag, q=query, limit=limit, offset=0)
-    try:
-        page = open_bank().list(tag=params.tag, query=params.q, limit=params.limit)
-    except GovsearchError as error:
-        fail(error)
-    if as_json:
-        typer.echo(
-            json.dumps(BankList.of(page, params).model_dump(mode="json"), ensure_ascii=False, indent=2)
-        )
-        return
-    for entry in page.entries:
-        tags = f"  [{', '.join(entry.tags)}]" if entry.tags else ""
-        note = f"  — {entry.note.splitlines()[0]}" if entry.note.strip() else ""
-        typer.echo(f"{entry.id:4d}  {entry.phrase}{tags}{note}")
-    typer.secho(f"{len(page.entries)} of {page.total} entries", dim=True)
-
-
-@bank_app.command("rm")
-def bank_remove(entry_id: Annotated[int, typer.Argument(help="The entry's id (see `bank list`).")]) -> None:
-    """Delete a saved phrase."""
-    try:
-        open_bank().delete(entry_id)
-    except GovsearchError as error:
-        fail(error)
-    typer.echo(f"removed {entry_id}")
-
-
-@bank_app.command("edit")
-def bank_edit(
-    entry_id: Annotated[int, typer.Argument(help="The entry's id (see `bank list`).")],
-    phrase: Annotated[str | None, typer.Option(help="New wording.")] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help='Replaces all tags (repeatable; --tag "" clears).')
-    ] = None,
-    note: Annotated[str | None, typer.Option(help="New note.")] = None,
-    chunk: Annotated[str | None, typer.Option(help="New source chunk id.")] = None,
-    no_chunk: Annotated[bool, typer.Option("--no-chunk", help="Unlink the source passage.")] = False,
-) -> None:
-    """Change the given fields of a saved phrase; the others stay."""
-    if chunk is not None and no_chunk:
-        raise typer.BadParameter("give --chunk or --no-chunk, not both")
-    if phrase is None and tag is None and note is None and chunk is None and not no_chunk:
-        raise typer.BadParameter("nothing to change: give --phrase, --tag, --note, --chunk or --no-chunk")
-    source = None if no_chunk else KEEP if chunk is None else chunk
-    try:
-        entry = open_bank().update(entry_id, phrase=phrase, tags=tag, note=note, source_chunk_id=source)
-    except GovsearchError as error:
-        fail(error)
-    typer.echo(f"updated {entry.id}: {entry.phrase}")
-
-
-@bank_app.command("export")
-def bank_export(
-    form: Annotated[
-        BankFormat, typer.Option("--format", help="csv (opens in Excel) or json.")
-    ] = BankFormat.CSV,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", dir_okay=False, help="Write here instead of printing.")
-    ] = None,
-) -> None:
-    """Every entry with every field; `bank import` of the file restores the bank exactly."""
-    try:
-        exported = export_bank(open_bank(), form)
-    except GovsearchError as error:
-        fail(error)
-    if output is None:
-        typer.echo(exported.text, nl=False)
-        return
-    output.write_text(exported.text, encoding="utf-8")
-    typer.echo(f"exported the bank to {output}")
-
-
-@bank_app.command("import")
-def bank_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .json bank file.")],
-    form: Annotated[
-        BankFormat | None, typer.Option("--format", help="csv or json (default: from the file name).")
-    ] = None,
-) -> None:
-    """Add the entries of a file, replacing those with the same id; a bad row imports nothing."""
-    try:
-        bank = open_bank()
-        count = import_bank(bank, file.read_bytes(), format_of(file.name, form))
-    except GovsearchError as error:
-        fail(error)
-    typer.echo(f"imported {count} entries into {bank.path}")
+app.command()(phrases)
+app.add_typer(bank_app, name="bank")

@@ -15,7 +15,7 @@ WARM_UP_QUERY = "政府工作报告"
 
 
 class IndexHolder:
-    """Holds the index once loaded, or why it could not be; writers take `write_lock`."""
+    """Holds the index once loaded, or why it could not be."""
 
     def __init__(self, index: Index | None = None) -> None:
         self._index = index
@@ -23,8 +23,6 @@ class IndexHolder:
         self._finished = threading.Event()
         if index is not None:
             self._finished.set()
-        # Uploads and deletes run one at a time: each reads the catalog, embeds, then commits.
-        self.write_lock = threading.Lock()
 
     def load(self, config: IndexConfig) -> None:
         """Open the index and warm the model and the vectors, so the first search is not the slow one."""

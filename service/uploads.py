@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,9 +93,7 @@ def save_uploads(files: Sequence[UploadFile], root: Path) -> list[Path]:
     return paths
 
 
-def index_uploads(
-    index: Index, write_lock: threading.Lock, files: Sequence[UploadFile], root: Path
-) -> IndexedUpload:
+def index_uploads(index: Index, files: Sequence[UploadFile], root: Path) -> IndexedUpload:
     """Read every file first, so an unreadable one (415) leaves the index untouched; then one update."""
     documents: list[tuple[Document, list[Chunk]]] = []
     for path in save_uploads(files, root):
@@ -104,6 +101,4 @@ def index_uploads(
             documents.extend(ingest_file(path, root))
         except UnsupportedFile as error:
             raise UnsupportedFile(f"{path.name}: {error}") from error
-    with write_lock:
-        report = index.update(documents)
-    return IndexedUpload(documents, report)
+    return IndexedUpload(documents, index.update(documents))

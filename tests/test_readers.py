@@ -187,3 +187,12 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
 
 def test_supported_suffixes() -> None:
     assert {".txt", ".docx", ".pdf", ".md", ".html", ".htm", ".jsonl"} <= SUPPORTED_SUFFIXES
+
+
+def test_pdf_radical_code_points_read_as_characters() -> None:
+    """Chromium prints 青 and 工 with radical code points (⻘ U+2ED8, ⼯ U+2F2F); the reader folds them."""
+    pdf = Path(__file__).parent / "data" / "uploads" / "青田县政府工作报告.pdf"
+    text = read_file(pdf)[0].text
+    assert text.startswith("2026年青田县政府工作报告")
+    assert "增长百分之十五" in text.replace("\n", "")
+    assert not any(0x2E80 <= ord(character) <= 0x2FDF for character in text)

@@ -101,7 +101,7 @@ async def upload_documents(request: Request, holder: HolderDep, settings: Settin
     files = await receive_files(request, settings.max_upload_bytes)
     try:
         with tempfile.TemporaryDirectory(prefix="govsearch-upload-") as directory:
-            result = await run_in_threadpool(index_uploads, index, holder.write_lock, files, Path(directory))
+            result = await run_in_threadpool(index_uploads, index, files, Path(directory))
     finally:
         for file in files:
             await file.close()
@@ -124,7 +124,5 @@ async def upload_documents(request: Request, holder: HolderDep, settings: Settin
 )
 def delete_document(doc_id: str, holder: HolderDep) -> Response:
     """Remove a document, its passages and their vectors."""
-    index = holder.get()
-    with holder.write_lock:
-        index.delete_document(doc_id)
+    holder.get().delete_document(doc_id)
     return Response(status_code=204)
