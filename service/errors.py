@@ -53,6 +53,18 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+Responses = dict[int | str, dict[str, object]]
+
+
+def documented(*statuses: tuple[int, str]) -> Responses:
+    """OpenAPI `responses` for error statuses, each with the one error body and a description."""
+    return {status: {"model": ErrorBody, "description": description} for status, description in statuses}
+
+
+UNAVAILABLE = documented((503, "No index loaded (missing, incompatible or still loading)."))
+UNAUTHORIZED = documented((401, "Missing or wrong X-API-Key (when the server sets a key)."))
+
+
 class ApiError(Exception):
     """A failure the service itself detects (limits, API key, loading), already in HTTP terms."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from shared import national_jsonl, seed_files, shared_dir
 from tokenizers import Tokenizer
 
 from indexer.chunking import MIN_CHUNK_CHARS
@@ -16,7 +17,6 @@ from indexer.cleaning import clean_text, normalize_for_search
 from indexer.ingest import IngestResult, ingest_file, ingest_paths, iter_files
 from indexer.readers import read_file
 from indexer.schema import Chunk, Document
-from tests.shared import national_jsonl, seed_files, shared_dir
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "ingest"

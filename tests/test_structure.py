@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from shared import national_jsonl, seed_files
 
 from indexer.cleaning import clean_text
 from indexer.ingest import ingest_file
 from indexer.metadata import chinese_number, extract_metadata
 from indexer.schema import DocType, Level
 from indexer.structure import Heading, detect_heading, is_part_title, split_compilation
-from tests.shared import national_jsonl, seed_files
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
-from service.errors import ErrorBody
+from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented
 from service.schemas import (
     ChunkOut,
     DocumentDetail,
@@ -23,24 +23,15 @@ from service.uploads import index_uploads, receive_files
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
-UNAVAILABLE: dict[int | str, dict[str, object]] = {
-    503: {"model": ErrorBody, "description": "No index loaded."}
-}
-NOT_FOUND: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody, "description": "Unknown document id."}
-}
-UNAUTHORIZED: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong X-API-Key (when the server sets a key)."}
-}
-UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
+NOT_FOUND = documented((404, "Unknown document id."))
+UPLOAD_ERRORS: Responses = {
     **UNAVAILABLE,
     **UNAUTHORIZED,
-    413: {"model": ErrorBody, "description": "The body is larger than max_upload_bytes."},
-    415: {
-        "model": ErrorBody,
-        "description": "Not multipart, or a file that is not txt/md/html/docx/pdf/jsonl.",
-    },
-    422: {"model": ErrorBody, "description": "No file in the form."},
+    **documented(
+        (413, "The body is larger than max_upload_bytes."),
+        (415, "Not multipart, or a file that is not txt/md/html/docx/pdf/jsonl."),
+        (422, "No file in the form."),
+    ),
 }
 # The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
 UPLOAD_BODY = {
@@ -65,7 +56,11 @@ UPLOAD_BODY = {
 }
 
 
-@router.get("", response_model=DocumentList, responses={**UNAVAILABLE, 422: {"model": ErrorBody}})
+@router.get(
+    "",
+    response_model=DocumentList,
+    responses={**UNAVAILABLE, **documented((422, "A parameter out of bounds; `error.field` names it."))},
+)
 def list_documents(
     params: Annotated[DocumentListParams, Query()], index: IndexDep, settings: SettingsDep
 ) -> DocumentList:

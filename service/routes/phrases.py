@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from indexer.phrasebank import KEEP, PhraseBank
 from service.bank_files import BankFormat, export_bank, format_of, import_bank
 from service.dependencies import IndexDep, SettingsDep, require_api_key
-from service.errors import ErrorBody, parameter_error
+from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented, parameter_error
 from service.phrase_schemas import (
     BankEntryIn,
     BankEntryOut,
@@ -31,29 +31,16 @@ router = APIRouter()
 PHRASES: list[str | Enum] = ["phrases"]
 BANK: list[str | Enum] = ["bank"]
 
-INVALID: dict[int | str, dict[str, object]] = {
-    422: {"model": ErrorBody, "description": "A parameter out of bounds, or an entry the bank refuses."}
-}
-UNAVAILABLE: dict[int | str, dict[str, object]] = {
-    503: {"model": ErrorBody, "description": "No index loaded (missing, incompatible or still loading)."}
-}
-UNAUTHORIZED: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong X-API-Key (when the server sets a key)."}
-}
-NOT_FOUND: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody, "description": "No bank entry with that id."}
-}
-CONFLICT: dict[int | str, dict[str, object]] = {
-    409: {"model": ErrorBody, "description": "The phrase is already in the bank; the message gives its id."}
-}
-IMPORT_ERRORS: dict[int | str, dict[str, object]] = {
+INVALID = documented((422, "A parameter out of bounds, or an entry the bank refuses."))
+NOT_FOUND = documented((404, "No bank entry with that id."))
+CONFLICT = documented((409, "The phrase is already in the bank; the message gives its id."))
+IMPORT_ERRORS: Responses = {
     **UNAUTHORIZED,
-    413: {"model": ErrorBody, "description": "The file is larger than max_upload_bytes."},
-    415: {"model": ErrorBody, "description": "Not multipart, or a file that is not text."},
-    422: {
-        "model": ErrorBody,
-        "description": "A bad file: the message names the CSV row or JSON entry; nothing is imported.",
-    },
+    **documented(
+        (413, "The file is larger than max_upload_bytes."),
+        (415, "Not multipart, or a file that is not text."),
+        (422, "A bad file: the message names the CSV row or JSON entry; nothing is imported."),
+    ),
 }
 # The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
 IMPORT_BODY = {

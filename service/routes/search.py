@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from service.dependencies import IndexDep, SettingsDep
-from service.errors import ErrorBody
+from service.errors import UNAVAILABLE, Responses, documented
 from service.schemas import (
     MAX_CONTEXT,
     PASTED_PARAGRAPH,
@@ -19,11 +19,8 @@ from service.schemas import (
 
 router = APIRouter(tags=["search"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    422: {"model": ErrorBody, "description": "A parameter out of bounds; `error.field` names it."},
-    503: {"model": ErrorBody, "description": "No index loaded (missing, incompatible or still loading)."},
-}
-NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody, "description": "Unknown id."}}
+ERRORS: Responses = {**UNAVAILABLE, **documented((422, "A parameter out of bounds; `error.field` names it."))}
+NOT_FOUND = documented((404, "Unknown id."))
 
 SEARCH_EXAMPLES = {
     "words": {"summary": "A few words", "value": {"q": "招商引资", "k": 5}},

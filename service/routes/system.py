@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from service.dependencies import HolderDep, IndexDep, SettingsDep
-from service.errors import ErrorBody
+from service.errors import UNAVAILABLE
 from service.schemas import Health, Info, Readiness, Stats
 from service.settings import Settings
 
@@ -18,9 +18,6 @@ router = APIRouter(tags=["system"])
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # Never shown by /info: only whether they are set.
 SECRET_SETTINGS = frozenset({"api_key"})
-UNAVAILABLE: dict[int | str, dict[str, object]] = {
-    503: {"model": ErrorBody, "description": "No index loaded."}
-}
 
 
 def package_version() -> str:
