@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from importlib.metadata import version
 from itertools import groupby
 from pathlib import Path
 
@@ -203,7 +204,10 @@ class Index:
             "generation": str(generation),
             "created_at": manifest.get("created_at", now),
             "updated_at": now,
+            "vector_index": self.config.vector_kind,
             "faiss_version": faiss.__version__,
+            "sentence_transformers_version": version("sentence-transformers"),
+            "torch_version": version("torch"),
             "python_version": platform.python_version(),
         }
 

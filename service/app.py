@@ -24,7 +24,7 @@ list, read, upload and delete documents. Every error has the body
 
 
 def index_config(settings: Settings) -> IndexConfig:
-    return IndexConfig(index_dir=settings.index_dir, model_dir=settings.model_dir, device=settings.device)
+    return IndexConfig(settings.index_dir, settings.model_dir, settings.device, settings.vector_index)
 
 
 def create_app(settings: Settings, index: Index | None = None) -> FastAPI:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload (413 above).")
     max_query_chars: int = Field(5000, ge=1, description="Longest accepted query or pasted paragraph.")
     max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
+    vector_index: Literal["auto", "flat", "hnsw"] = Field(
+        "auto", description="FAISS index: exact (flat), HNSW, or auto (HNSW from 200,000 passages)."
+    )
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
