@@ -102,3 +102,10 @@ def index_uploads(index: Index, files: Sequence[UploadFile], root: Path) -> Inde
         except UnsupportedFile as error:
             raise UnsupportedFile(f"{path.name}: {error}") from error
     return IndexedUpload(documents, index.update(documents))
+
+
+def multipart_files_body(files: dict[str, object]) -> dict[str, object]:
+    """OpenAPI for a multipart body with a `files` field: the body is read by hand (to enforce the size
+    limit while it streams), so FastAPI cannot describe it itself."""
+    schema = {"type": "object", "required": ["files"], "properties": {"files": files}}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}

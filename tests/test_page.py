@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,30 +9,14 @@ import pytest
 from api_client import settings_for
 from index_fixture import BuiltIndex
 from live_server import serve_in_thread
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 30_000
 PASTED = "加大招商引资力度，积极承接产业转移，推动一批重大项目落地见效，持续优化外商投资环境。"
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("chromium not found: install Debian's package (apt-get install -y chromium)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +24,6 @@ def base_url(built_index: BuiltIndex, model_dir: Path) -> Iterator[str]:
     app = create_app(settings_for(built_index.index_dir, model_dir), built_index.index)
     with serve_in_thread(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -9,23 +9,14 @@ import pytest
 from api_client import settings_for
 from index_fixture import BuiltIndex
 from live_server import serve_in_thread
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_page import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, script_errors
+from playwright.sync_api import Browser, Page, expect
+from test_page import TIMEOUT_MS, script_errors
 
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
 
 TOPIC = "招商引资"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

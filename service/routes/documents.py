@@ -19,7 +19,7 @@ from service.schemas import (
     DocumentOut,
     UploadResponse,
 )
-from service.uploads import index_uploads, receive_files
+from service.uploads import index_uploads, multipart_files_body, receive_files
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -33,27 +33,13 @@ UPLOAD_ERRORS: Responses = {
         (422, "No file in the form."),
     ),
 }
-# The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["files"],
-                    "properties": {
-                        "files": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                            "description": "Reports as .txt, .md, .html, .docx, .pdf or .jsonl files.",
-                        }
-                    },
-                }
-            }
-        },
+UPLOAD_BODY = multipart_files_body(
+    {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "description": "Reports as .txt, .md, .html, .docx, .pdf or .jsonl files.",
     }
-}
+)
 
 
 @router.get(

@@ -25,7 +25,7 @@ from service.phrase_schemas import (
     TopicPhrasesResponse,
 )
 from service.schemas import PASTED_PARAGRAPH
-from service.uploads import receive_files
+from service.uploads import multipart_files_body, receive_files
 
 router = APIRouter()
 PHRASES: list[str | Enum] = ["phrases"]
@@ -42,27 +42,13 @@ IMPORT_ERRORS: Responses = {
         (422, "A bad file: the message names the CSV row or JSON entry; nothing is imported."),
     ),
 }
-# The body is parsed by hand (to enforce the size limit while it streams), so its schema is declared here.
-IMPORT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["files"],
-                    "properties": {
-                        "files": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "A bank export (.csv or .json), or a CSV with a phrase column.",
-                        }
-                    },
-                }
-            }
-        },
+IMPORT_BODY = multipart_files_body(
+    {
+        "type": "string",
+        "format": "binary",
+        "description": "A bank export (.csv or .json), or a CSV with a phrase column.",
     }
-}
+)
 
 TOPIC_EXAMPLES = {
     "topic": {"summary": "一个主题", "value": {"q": "招商引资", "k": 20}},
