@@ -18,6 +18,7 @@ import numpy as np
 
 from indexer.phrase_stats import create_phrase_tables, update_phrase_stats
 from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters
+from indexer.transactions import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -114,15 +115,9 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error: a killed writer leaves the last commit."""
-        connection = self.connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        """A write transaction on this thread's connection."""
+        with transaction(self.connection) as connection:
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
 
     # --- manifest -------------------------------------------------------------------------------------
 

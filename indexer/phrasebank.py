@@ -32,6 +32,7 @@ from indexer.phrasebank_records import (
     stored_row,
     validated_entry,
 )
+from indexer.transactions import transaction
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,
@@ -71,14 +72,11 @@ class PhraseBank:
     @contextmanager
     def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
         """A transaction on a fresh connection: IMMEDIATE to write, DEFERRED to read."""
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as connection:
-            connection.execute(f"BEGIN {mode}")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        with (
+            closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as connection,
+            transaction(connection, mode),
+        ):
+            yield connection
 
     def create(
         self, phrase: str, tags: Sequence[str] = (), note: str = "", source_chunk_id: str | None = None
