@@ -48,7 +48,7 @@ class ExampleOut(BaseModel):
 
     @classmethod
     def of(cls, example: Example) -> ExampleOut:
-        return cls(chunk_id=example.chunk_id, doc_id=example.doc_id, sentence=example.sentence)
+        return cls.model_validate(example, from_attributes=True)
 
 
 class TopicPhraseOut(BaseModel):
@@ -87,13 +87,7 @@ class MinedPhraseOut(BaseModel):
 
     @classmethod
     def of(cls, phrase: MinedPhrase) -> MinedPhraseOut:
-        return cls(
-            phrase=phrase.phrase,
-            score=phrase.score,
-            doc_count=phrase.doc_count,
-            count=phrase.count,
-            kind=phrase.kind,
-        )
+        return cls.model_validate(phrase, from_attributes=True)
 
 
 class MinedPhrasesResponse(BaseModel):
@@ -144,15 +138,7 @@ class BankEntryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: BankEntry) -> BankEntryOut:
-        return cls(
-            id=entry.id,
-            phrase=entry.phrase,
-            tags=list(entry.tags),
-            note=entry.note,
-            source_chunk_id=entry.source_chunk_id,
-            created=entry.created,
-            updated=entry.updated,
-        )
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class BankListParams(BaseModel):

@@ -186,15 +186,7 @@ class ChunkOut(BaseModel):
 
     @classmethod
     def of(cls, chunk: ChunkView) -> ChunkOut:
-        return cls(
-            chunk_id=chunk.chunk_id,
-            doc_id=chunk.doc_id,
-            ordinal=chunk.ordinal,
-            text=chunk.text,
-            heading_path=list(chunk.heading_path),
-            start=chunk.start,
-            end=chunk.end,
-        )
+        return cls.model_validate(chunk, from_attributes=True)
 
 
 class Segment(BaseModel):
