@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from index_fixture import built_index, corpus_index, writable_index  # noqa: F401  (fixtures: a small real index)
-from live_server import browser  # noqa: F401  (fixture: headless Chromium)
+from live_server import browser, page  # noqa: F401  (fixtures: headless Chromium and a tab)
 
 from indexer.embedding import Embedder
 from indexer.model_fetch import fetch_model

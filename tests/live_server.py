@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 START_TIMEOUT_SECONDS = 30
 
@@ -66,3 +66,28 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh browser tab on the test module's `base_url`; fails the test on any script error."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda message: errors.extend(script_errors(message)))
+    opened.goto(base_url)
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def script_errors(message: ConsoleMessage) -> list[str]:
+    """Console errors, except Chromium's line for each 4xx response (one test asks for a 422)."""
+    if message.type != "error" or message.text.startswith("Failed to load resource"):
+        return []
+    return [message.text]

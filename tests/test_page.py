@@ -9,13 +9,12 @@ import pytest
 from api_client import settings_for
 from index_fixture import BuiltIndex
 from live_server import serve_in_thread
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT_MS = 30_000
 PASTED = "加大招商引资力度，积极承接产业转移，推动一批重大项目落地见效，持续优化外商投资环境。"
 
 
@@ -24,27 +23,6 @@ def base_url(built_index: BuiltIndex, model_dir: Path) -> Iterator[str]:
     app = create_app(settings_for(built_index.index_dir, model_dir), built_index.index)
     with serve_in_thread(app) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on("console", lambda message: errors.extend(script_errors(message)))
-    opened.goto(base_url)
-    yield opened
-    context.close()
-    assert errors == [], errors
-
-
-def script_errors(message: ConsoleMessage) -> list[str]:
-    """Console errors, except Chromium's line for each 4xx response (one test asks for a 422)."""
-    if message.type != "error" or message.text.startswith("Failed to load resource"):
-        return []
-    return [message.text]
 
 
 def search(page: Page, words: str) -> None:

@@ -9,8 +9,7 @@ import pytest
 from api_client import settings_for
 from index_fixture import BuiltIndex
 from live_server import serve_in_thread
-from playwright.sync_api import Browser, Page, expect
-from test_page import TIMEOUT_MS, script_errors
+from playwright.sync_api import Page, expect
 
 from service.app import create_app
 
@@ -25,20 +24,6 @@ def base_url(built_index: BuiltIndex, model_dir: Path, tmp_path: Path) -> Iterat
     settings = settings_for(built_index.index_dir, model_dir, bank_file=tmp_path / "bank.sqlite")
     with serve_in_thread(create_app(settings, built_index.index)) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on("console", lambda message: errors.extend(script_errors(message)))
-    opened.goto(base_url)
-    yield opened
-    context.close()
-    assert errors == [], errors
 
 
 def search(page: Page, words: str) -> None:
