@@ -8,6 +8,7 @@ Prints ingest time, passages embedded per second, total chunks per second, and t
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -41,6 +42,9 @@ def main() -> None:
     )
     ingest, update, chunks, embedded = timed_update(args.index_dir, args.model_dir, args.corpus)
     print(f"unchanged: {chunks} chunks; ingest {ingest:.1f}s, update {update:.2f}s; {embedded} embedded")
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

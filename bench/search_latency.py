@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -49,6 +50,9 @@ def main() -> None:
             f"{mode:8s} p50 {cuts[49]:6.1f} ms   p99 {cuts[98]:6.1f} ms   "
             f"mean {statistics.fmean(samples):6.1f} ms"
         )
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory {peak:.0f} MiB (model, catalog connection, FAISS index)")
 
 
 if __name__ == "__main__":
