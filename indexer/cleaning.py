@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 
 from opencc import OpenCC
@@ -77,6 +78,19 @@ def _clean_line(line: str) -> str:
     return "" if _is_boilerplate_line(line) else line
 
 
+def join_lines(lines: list[str], continues: Callable[[str, str], bool]) -> list[str]:
+    """Append each non-empty line to the one before it when `continues(previous, line)` says the break
+    between them is not a real one."""
+    joined: list[str] = []
+    for line in lines:
+        previous = joined[-1] if joined else ""
+        if previous and line and continues(previous, line):
+            joined[-1] = previous + line
+        else:
+            joined.append(line)
+    return joined
+
+
 def _join_soft_breaks(lines: list[str]) -> list[str]:
     """Re-join lines that an export broke inside a sentence (wikisource puts each link on its own line).
 
@@ -88,28 +102,21 @@ def _join_soft_breaks(lines: list[str]) -> list[str]:
     single_breaks = sum(1 for before, after in zip(lines, lines[1:], strict=False) if before and after)
     blank_breaks = sum(1 for before, after in zip(lines, lines[1:], strict=False) if before and not after)
     paragraphs_by_blank_lines = single_breaks < _SOFT_BREAK_RATIO * blank_breaks
-    joined: list[str] = []
-    for line in lines:
-        previous = joined[-1] if joined else ""
-        if (
-            previous
-            and line
-            and (
-                line[0] in _NEVER_STARTS_LINE
-                or previous[-1] in _NEVER_ENDS_LINE
-                or _BARE_ITEM_MARK.match(previous)
-                or (
-                    paragraphs_by_blank_lines
-                    and previous[-1] not in _LINE_END_MARKS
-                    and not _NEW_ITEM.match(previous)
-                    and not _NEW_ITEM.match(line)
-                )
+
+    def soft(previous: str, line: str) -> bool:
+        return bool(
+            line[0] in _NEVER_STARTS_LINE
+            or previous[-1] in _NEVER_ENDS_LINE
+            or _BARE_ITEM_MARK.match(previous)
+            or (
+                paragraphs_by_blank_lines
+                and previous[-1] not in _LINE_END_MARKS
+                and not _NEW_ITEM.match(previous)
+                and not _NEW_ITEM.match(line)
             )
-        ):
-            joined[-1] = previous + line
-        else:
-            joined.append(line)
-    return joined
+        )
+
+    return join_lines(lines, soft)
 
 
 def _drop_repeats_and_blank_runs(lines: list[str]) -> list[str]:

@@ -75,11 +75,12 @@ def passage_text(chunk: Chunk) -> str:
 
 def stored_chunk(chunk: Chunk, model_id: str) -> StoredChunk:
     """A chunk with its keyword terms (headings and text apart) and the cache key of its vector."""
+    text = passage_text(chunk)
     return StoredChunk(
         chunk,
         heading_terms=" ".join(tokenize_for_search(normalize_for_search("\n".join(chunk.heading_path)))),
-        body_terms=" ".join(tokenize_for_search(passage_text(chunk))),
-        embedding_key=embedding_key(model_id, passage_text(chunk)),
+        body_terms=" ".join(tokenize_for_search(text)),
+        embedding_key=embedding_key(model_id, text),
     )
 
 

@@ -12,7 +12,7 @@ from indexer.chunking import DEFAULT_MAX_CHARS, chunk_document
 from indexer.cleaning import clean_text
 from indexer.errors import UnsupportedFile
 from indexer.metadata import extract_metadata
-from indexer.readers import SUPPORTED_SUFFIXES, RawText, read_file
+from indexer.readers import RawText, read_file
 from indexer.schema import Chunk, Document, Skipped
 from indexer.structure import split_compilation
 
@@ -108,13 +108,6 @@ def _walk(paths: Sequence[Path]) -> Iterator[tuple[Path, Path | None]]:
                     yield file, path
         else:
             yield path, None
-
-
-def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """The supported files under the given files and folders, folders walked in sorted order."""
-    for path, _ in _walk(paths):
-        if path.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield path
 
 
 def ingest_paths(paths: Sequence[Path], max_chars: int = DEFAULT_MAX_CHARS) -> IngestResult:

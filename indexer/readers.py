@@ -25,6 +25,7 @@ from lxml.etree import XMLSyntaxError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from indexer.cleaning import join_lines
 from indexer.errors import UnsupportedFile
 from indexer.rulefiles import rule_lines
 
@@ -156,21 +157,16 @@ def _join_pdf_wrapped_lines(page_text: str) -> str:
     if len(lengths) < _PDF_MIN_LINES:
         return "\n".join(lines)
     usual = lengths[int(0.9 * (len(lengths) - 1))]
-    joined: list[str] = []
-    for line in lines:
-        previous = joined[-1] if joined else ""
-        if (
-            previous
-            and line
-            and len(previous) >= _PDF_FULL_LINE_SHARE * usual
+
+    def wrapped(previous: str, line: str) -> bool:
+        return bool(
+            len(previous) >= _PDF_FULL_LINE_SHARE * usual
             and previous[-1] not in _PDF_LINE_END
             and _CJK.match(previous[-1])
             and _CJK.match(line[0])
-        ):
-            joined[-1] = previous + line
-        else:
-            joined.append(line)
-    return "\n".join(joined)
+        )
+
+    return "\n".join(join_lines(lines, wrapped))
 
 
 @cache

@@ -44,7 +44,8 @@ class Candidate:
     chunk: ChunkView
     document: DocumentInfo
     score: float
-    signature: frozenset[str]
+    normalized: str
+    signature: frozenset[str] = frozenset()
     duplicates: int = 0
 
 
@@ -171,8 +172,9 @@ class Searcher:
             if row not in rows:
                 continue
             chunk, document = rows[row]
-            candidate = Candidate(chunk, document, score, shingles(normalize_for_search(chunk.text)))
+            candidate = Candidate(chunk, document, score, normalize_for_search(chunk.text))
             if options.dedupe:
+                candidate.signature = shingles(candidate.normalized)
                 twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
                 if twin is not None:
                     twin.duplicates += 1
@@ -191,7 +193,7 @@ class Searcher:
 
     def hit(self, candidate: Candidate, terms: list[str], context: int) -> Hit:
         before, after = self.catalog.neighbours(candidate.chunk, context, context) if context else ([], [])
-        spans = highlight_spans(normalize_for_search(candidate.chunk.text), terms)
+        spans = highlight_spans(candidate.normalized, terms)
         return Hit(
             candidate.chunk,
             candidate.document,
