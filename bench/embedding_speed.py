@@ -15,10 +15,12 @@ import numpy as np
 import torch
 
 from indexer.embedding import Embedder
+from indexer.hardware import cpu_capability, cpu_flags
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "national" / "government_work_reports.jsonl"
 MODEL_DIR = REPOSITORY / "models" / "m3e-small"
+INTERESTING_FLAGS = {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8"}
 # Paragraph lengths kept: around the ~200-character passages the chunker produces.
 SHORTEST, LONGEST = 150, 260
 
@@ -59,13 +61,15 @@ def main() -> None:
     arguments = parser.parse_args()
 
     texts = paragraphs(arguments.count)
-    exact = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, half_precision=False)
-    fast = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, half_precision=True)
+    exact = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, precision="float32")
+    fast = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, precision="bfloat16")
     measured = timed([exact, fast], texts, arguments.rounds)
     (exact_seconds, exact_vectors), (fast_seconds, fast_vectors) = measured
     cosines = np.sum(exact_vectors * fast_vectors, axis=1)
 
     threads = torch.get_num_threads()
+    print(f"cpu {cpu_capability()}, flags {' '.join(sorted(cpu_flags() & INTERESTING_FLAGS)) or '-'}")
+    print(f"default precision here: {Embedder(MODEL_DIR, arguments.device).precision}")
     print(f"model {exact.model_id} on {exact.device}, torch {torch.__version__}, {threads} threads")
     print(f"{len(texts)} paragraphs, mean {np.mean([len(text) for text in texts]):.0f} characters")
     print(f"batch size {arguments.batch_size}, best of {arguments.rounds} rounds")

@@ -14,6 +14,7 @@ from sentence_transformers import SentenceTransformer
 from transformers.utils import logging as transformers_logging
 
 from indexer.errors import ModelNotFound
+from indexer.hardware import Precision, resolve_precision
 from indexer.model_fetch import model_id_for, read_manifest, sha256_of
 
 
@@ -26,7 +27,7 @@ class Embedder:
         device: str | None = None,
         batch_size: int = 32,
         *,
-        half_precision: bool = True,
+        precision: Precision = "auto",
     ) -> None:
         self.model_dir = Path(model_dir)
         if not (self.model_dir / "modules.json").is_file():
@@ -37,8 +38,8 @@ class Embedder:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.device = device or default_device()
         self.batch_size = batch_size
-        self.half_precision = half_precision
-        self._autocast_dtype = autocast_dtype(self.device) if half_precision else None
+        chosen = resolve_precision(precision, self.device)
+        self._autocast_dtype = None if chosen == "float32" else getattr(torch, chosen)
         if torch.device(self.device).type == "cpu":
             limit_cpu_threads()
         try:
@@ -127,14 +128,6 @@ def embedding_dimension(model: SentenceTransformer, model_dir: Path) -> int:
     if dimension is None:
         raise ModelNotFound(f"the model at {model_dir} does not declare its embedding dimension")
     return int(dimension)
-
-
-def autocast_dtype(device: str) -> torch.dtype | None:
-    """bf16 on CPU (about twice fp32's speed, same ranking); bf16, or fp16 on older GPUs, on CUDA."""
-    device_type = torch.device(device).type
-    if device_type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if device_type == "cpu" else None
 
 
 def default_device() -> str:

@@ -28,6 +28,7 @@ from indexer.catalog import Catalog, StoredChunk
 from indexer.cleaning import normalize_for_search
 from indexer.embedding import Embedder
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
+from indexer.hardware import Precision
 from indexer.phrase_mining import MinedPhrase, mine_phrases
 from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
 from indexer.search import Searcher, SearchOptions, SearchPage
@@ -51,6 +52,7 @@ class IndexConfig:
     model_dir: Path
     device: str | None = None
     vector_kind: IndexKind = "auto"
+    precision: Precision = "auto"
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Index:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return Embedder(self.config.model_dir, device=self.config.device)
+        return Embedder(self.config.model_dir, device=self.config.device, precision=self.config.precision)
 
     def _check_compatible(self) -> None:
         manifest = self.catalog.manifest()
@@ -209,6 +211,8 @@ class Index:
             "faiss_version": faiss.__version__,
             "sentence_transformers_version": version("sentence-transformers"),
             "torch_version": version("torch"),
+            "precision": self.embedder.precision,
+            "device": self.embedder.device,
             "python_version": platform.python_version(),
         }
 

@@ -24,7 +24,9 @@ list, read, upload and delete documents. Every error has the body
 
 
 def index_config(settings: Settings) -> IndexConfig:
-    return IndexConfig(settings.index_dir, settings.model_dir, settings.device, settings.vector_index)
+    return IndexConfig(
+        settings.index_dir, settings.model_dir, settings.device, settings.vector_index, settings.precision
+    )
 
 
 def create_app(settings: Settings, index: Index | None = None) -> FastAPI:

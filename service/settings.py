@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer.hardware import Precision
+
 BANK_FILE_NAME = "bank.sqlite"
 
 
@@ -28,6 +30,11 @@ class Settings(BaseSettings):
         "auto", description="FAISS index: exact (flat), HNSW, or auto (HNSW from 200,000 passages)."
     )
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
+    precision: Precision = Field(
+        "auto",
+        description="Model precision: auto (bf16 only where the CPU computes it natively), float32, bfloat16 "
+        "or float16.",
+    )
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )

@@ -22,5 +22,5 @@ def model_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(model_dir: Path) -> Embedder:
-    """The default embedder (bf16 on CPU), loaded once."""
+    """The default embedder (precision chosen for this machine), loaded once."""
     return Embedder(model_dir)

@@ -13,6 +13,7 @@ import transformers
 
 from indexer.embedding import Embedder, default_device, model_id_of
 from indexer.errors import ModelNotFound
+from indexer.hardware import choose_precision, cpu_flags, resolve_precision
 from indexer.model_fetch import read_manifest
 
 # Measured once with fp32 on CPU; a change means other weights, pooling or normalisation.
@@ -35,7 +36,7 @@ PASSAGES = [
 @pytest.fixture(scope="module")
 def exact_embedder(model_dir: Path) -> Embedder:
     """fp32 and a small batch, so several length-sorted batches are compared exactly."""
-    return Embedder(model_dir, batch_size=3, half_precision=False)
+    return Embedder(model_dir, batch_size=3, precision="float32")
 
 
 def test_canonical_embedding_slice(embedder: Embedder) -> None:
@@ -80,11 +81,41 @@ def test_progress_counts_every_passage_once_per_batch(exact_embedder: Embedder) 
     assert counts == [3, 3, 2]
 
 
-def test_bf16_matches_fp32(embedder: Embedder, exact_embedder: Embedder) -> None:
-    assert embedder.half_precision and not exact_embedder.half_precision
-    fast = embedder.embed_passages(PASSAGES)
+def test_bf16_matches_fp32(model_dir: Path, exact_embedder: Embedder) -> None:
+    bf16 = Embedder(model_dir, precision="bfloat16")
+    assert bf16.precision == "bfloat16" and exact_embedder.precision == "float32"
+    fast = bf16.embed_passages(PASSAGES)
     exact = exact_embedder.embed_passages(PASSAGES)
     assert np.min(np.sum(fast * exact, axis=1)) > 0.999
+
+
+def test_default_precision_follows_this_cpu(embedder: Embedder) -> None:
+    native = bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    assert embedder.precision == ("bfloat16" if native else "float32")
+
+
+@pytest.mark.parametrize(
+    ("device_type", "flags", "cuda_bf16", "expected"),
+    [
+        ("cpu", {"avx", "avx2", "fma"}, False, "float32"),  # AMD EPYC here: bf16 would be emulated
+        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, False, "bfloat16"),
+        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, False, "bfloat16"),
+        ("cpu", {"avx2", "avx512f"}, False, "float32"),  # AVX-512 without its bf16 extension
+        ("cpu", set(), False, "float32"),
+        ("cuda", set(), True, "bfloat16"),
+        ("cuda", set(), False, "float16"),
+        ("mps", {"avx512_bf16"}, False, "float32"),
+    ],
+)
+def test_precision_choice_follows_the_hardware(
+    device_type: str, flags: set[str], cuda_bf16: bool, expected: str
+) -> None:
+    assert choose_precision(device_type, frozenset(flags), cuda_bf16) == expected
+
+
+def test_configured_precision_overrides_the_choice() -> None:
+    assert resolve_precision("bfloat16", "cpu") == "bfloat16"
+    assert resolve_precision("float32", "cpu") == "float32"
 
 
 def test_no_input_gives_an_empty_matrix(embedder: Embedder) -> None:
