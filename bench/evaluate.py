@@ -60,7 +60,7 @@ def main() -> None:
     corpus = args.shared / "corpus"
     started = time.perf_counter()
     result = ingest_paths([corpus])
-    report = index.update(result.documents)
+    report = index.sync(result)
     print(
         f"indexed: {len(report.added)} added, {report.unchanged} unchanged, {report.embedded} embedded "
         f"in {time.perf_counter() - started:.1f}s"

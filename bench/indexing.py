@@ -22,7 +22,7 @@ def timed_update(index_dir: Path, model_dir: Path, corpus: Path) -> tuple[float,
     started = time.perf_counter()
     result = ingest_paths([corpus])
     ingested = time.perf_counter()
-    report = Index(IndexConfig(index_dir, model_dir), create=True).update(result.documents)
+    report = Index(IndexConfig(index_dir, model_dir), create=True).sync(result)
     chunks = sum(len(chunks) for _, chunks in result.documents)
     return ingested - started, time.perf_counter() - ingested, chunks, report.embedded
 

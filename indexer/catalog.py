@@ -24,9 +24,11 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
-    region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL
+    region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -83,6 +85,22 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
     return " AND ".join(conditions), params
 
 
+def add_origin_column(connection: sqlite3.Connection) -> None:
+    """Catalogs written before documents remembered their origin gain the column (empty: no origin)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(documents)")}
+    if columns and "origin" not in columns:
+        connection.execute("ALTER TABLE documents ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+
+
+def in_batches(
+    connection: sqlite3.Connection, sql: str, values: Sequence[object], size: int = 500
+) -> Iterator[tuple]:
+    """Rows of `sql`, whose `{}` is replaced by placeholders, for `values` in batches under SQLite's limit."""
+    for start in range(0, len(values), size):
+        batch = list(values[start : start + size])
+        yield from connection.execute(sql.format(",".join("?" * len(batch))), batch)
+
+
 def row_to_document(row: sqlite3.Row | tuple, chunk_count: int = 0) -> DocumentInfo:
     doc_id, title, source, year, level, region, doc_type = row[:7]
     return DocumentInfo(doc_id, title, source, year, level, region, doc_type, chunk_count)
@@ -99,6 +117,7 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        add_origin_column(self.connection)  # before the schema, whose index on origin needs the column
         self.connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
         create_phrase_tables(self.connection)
 
@@ -137,11 +156,8 @@ class Catalog:
     def missing_embeddings(self, keys: Iterable[str]) -> list[str]:
         """The keys (in input order, once each) that have no cached vector yet."""
         wanted = list(dict.fromkeys(keys))
-        present: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            sql = f"SELECT key FROM embeddings WHERE key IN ({','.join('?' * len(batch))})"
-            present.update(key for (key,) in self.connection.execute(sql, batch))
+        sql = "SELECT key FROM embeddings WHERE key IN ({})"
+        present = {key for (key,) in in_batches(self.connection, sql, wanted)}
         return [key for key in wanted if key not in present]
 
     def cache_embeddings(self, keys: Sequence[str], vectors: np.ndarray) -> None:
@@ -168,9 +184,30 @@ class Catalog:
 
     # --- writes ---------------------------------------------------------------------------------------
 
-    def source_documents(self, source: str) -> set[str]:
-        rows = self.connection.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))
-        return {doc_id for (doc_id,) in rows}
+    def existing_documents(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these document ids are stored."""
+        sql = "SELECT doc_id FROM documents WHERE doc_id IN ({})"
+        return {doc_id for (doc_id,) in in_batches(self.connection, sql, doc_ids)}
+
+    def origin_documents(self, origin: str) -> list[DocumentInfo]:
+        """The documents indexed from one folder or file."""
+        rows = self.connection.execute(
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.origin = ? ORDER BY d.source", (origin,)
+        )
+        return [row_to_document(row) for row in rows]
+
+    def foreign_documents(self, origins: dict[str, str]) -> list[str]:
+        """Ids of stored documents whose recorded origin differs from the one given for them."""
+        sql = "SELECT doc_id, origin FROM documents WHERE doc_id IN ({})"
+        rows = in_batches(self.connection, sql, list(origins))
+        return [doc_id for doc_id, origin in rows if origin != origins[doc_id]]
+
+    @staticmethod
+    def set_origins(connection: sqlite3.Connection, origins: dict[str, str]) -> None:
+        connection.executemany(
+            "UPDATE documents SET origin = ? WHERE doc_id = ?",
+            ((origin, doc_id) for doc_id, origin in origins.items()),
+        )
 
     @staticmethod
     def insert_document(
@@ -178,7 +215,7 @@ class Catalog:
     ) -> None:
         """The document, its chunks, their keyword terms and its phrase statistics, in one transaction."""
         connection.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.doc_id,
                 document.title,
@@ -189,6 +226,7 @@ class Catalog:
                 str(document.doc_type),
                 json.dumps(document.extra, ensure_ascii=False),
                 document.text,
+                document.origin,
             ),
         )
         for stored in chunks:
@@ -268,17 +306,14 @@ class Catalog:
 
     def chunks_by_row(self, row_ids: Sequence[int]) -> dict[int, tuple[ChunkView, DocumentInfo]]:
         """Chunks with their documents, for the given row ids (missing ids are simply absent)."""
-        found: dict[int, tuple[ChunkView, DocumentInfo]] = {}
-        for start in range(0, len(row_ids), 500):
-            batch = list(row_ids[start : start + 500])
-            rows = self.connection.execute(
-                f"SELECT c.id, {CHUNK_COLUMNS}, {DOCUMENT_COLUMNS} FROM chunks c"
-                f" JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({','.join('?' * len(batch))})",
-                batch,
-            )
-            for row in rows:
-                found[row[0]] = (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
-        return found
+        sql = (
+            f"SELECT c.id, {CHUNK_COLUMNS}, {DOCUMENT_COLUMNS} FROM chunks c"
+            " JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({})"
+        )
+        return {
+            row[0]: (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
+            for row in in_batches(self.connection, sql, row_ids)
+        }
 
     def neighbours(
         self, chunk: ChunkView, before: int, after: int

@@ -33,6 +33,10 @@ class UnsupportedFile(GovsearchError):
     """A file whose type or content cannot be read as a report."""
 
 
+class DocumentTooLarge(UnsupportedFile):
+    """A file or document beyond the configured size limits (max_document_chars, a zip bomb)."""
+
+
 class InvalidInput(GovsearchError):
     """A request the library cannot act on (an empty query, a bad CSV, …)."""
 

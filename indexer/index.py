@@ -10,15 +10,16 @@ it is missing, so a crash at any moment leaves a readable index whose two halves
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import platform
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
-from itertools import groupby
 from pathlib import Path
 
 import faiss
@@ -29,12 +30,14 @@ from indexer.cleaning import normalize_for_search
 from indexer.embedding import Embedder
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
 from indexer.hardware import Precision
+from indexer.ingest import IngestResult
 from indexer.phrase_mining import MinedPhrase, mine_phrases
 from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
 from indexer.search import Searcher, SearchOptions, SearchPage
 from indexer.tokenize import tokenize_for_search
 from indexer.topic_phrases import TopicPhrase, topic_phrases
-from indexer.vectors import FaissStore, IndexKind
+from indexer.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
+from indexer.vectors import TEMPORARY_SUFFIX, FaissStore, IndexKind
 
 FORMAT_VERSION = "1"
 EMBED_BATCH = 256
@@ -90,6 +93,22 @@ def embedding_key(model_id: str, text: str) -> str:
     return hashlib.sha1(f"{model_id}\n{text}".encode()).hexdigest()
 
 
+# A temporary vectors file older than this was left by a killed writer (a save takes seconds).
+STALE_TEMPORARY_SECONDS = 600
+
+
+def remove_stale_vector_files(index_dir: Path, keep: Path) -> None:
+    """Vectors of older generations, and temporary files that killed writers left behind."""
+    for stale in index_dir.glob("vectors-*.faiss"):
+        if stale != keep:
+            stale.unlink(missing_ok=True)
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for temporary in index_dir.glob(f"vectors-*{TEMPORARY_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            if temporary.stat().st_mtime < cutoff:
+                temporary.unlink()
+
+
 class Index:
     """Build, update and search one index directory."""
 
@@ -127,48 +146,49 @@ class Index:
 
     # --- writing --------------------------------------------------------------------------------------
 
-    def update(
-        self, documents: Sequence[tuple[Document, list[Chunk]]], progress: Progress | None = None
-    ) -> UpdateReport:
-        """Make the index hold exactly these documents for each source they come from.
-
-        Documents already present (same id) are left alone; other documents of the same source are
-        removed; only passages whose text has no cached vector are embedded.
-        """
+    def sync(self, result: IngestResult, progress: Progress | None = None) -> UpdateReport:
+        """Make the index mirror the folders and files just read (see `indexer.updates`)."""
         with self._write_lock:
-            return self._update(documents, progress)
+            return self._apply(plan_sync(self.catalog, result), progress)
 
-    def _update(
-        self, documents: Sequence[tuple[Document, list[Chunk]]], progress: Progress | None
-    ) -> UpdateReport:
+    def add(self, documents: Documents, progress: Progress | None = None) -> UpdateReport:
+        """Add documents, removing nothing; ones already stored (same id) are left as they are."""
+        with self._write_lock:
+            return self._apply(plan_add(self.catalog, documents), progress)
+
+    def replace(self, doc_id: str, documents: Documents) -> UpdateReport:
+        """Put the documents read from a new version of a report in place of `doc_id`, in one commit."""
+        with self._write_lock:
+            return self._apply(plan_replace(self.catalog, doc_id, documents), None)
+
+    def plan_sync(self, result: IngestResult) -> UpdatePlan:
+        """What `sync` would do, for a dry run."""
+        return plan_sync(self.catalog, result)
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._write_lock:
+            stored = self.catalog.document(doc_id)
+            if stored is None:
+                raise UnknownDocument(doc_id)
+            self._commit(UpdatePlan(remove=[stored]))
+
+    def _apply(self, plan: UpdatePlan, progress: Progress | None) -> UpdateReport:
+        """Embed what the cache lacks (kept if the run dies), then commit the whole plan at once."""
         model_id = self.embedder.model_id
-        by_source = {
-            source: list(group)
-            for source, group in groupby(sorted(documents, key=lambda d: d[0].source), lambda d: d[0].source)
-        }
-        to_add: list[tuple[Document, list[StoredChunk]]] = []
-        to_remove: list[str] = []
-        unchanged = 0
-        for source, group in by_source.items():
-            present = self.catalog.source_documents(source)
-            wanted = {document.doc_id for document, _ in group}
-            to_remove.extend(sorted(present - wanted))
-            unchanged += len(present & wanted)
-            for document, chunks in group:
-                if document.doc_id in present:
-                    continue
-                to_add.append((document, [stored_chunk(chunk, model_id) for chunk in chunks]))
+        to_add = [
+            (document, [stored_chunk(chunk, model_id) for chunk in chunks]) for document, chunks in plan.add
+        ]
         texts = {
             stored.embedding_key: passage_text(stored.chunk) for _, chunks in to_add for stored in chunks
         }
         missing = self.catalog.missing_embeddings(texts)
         self._embed(missing, texts, progress)
-        if to_add or to_remove:
-            self._commit(to_add, to_remove)
+        if plan.changes:
+            self._commit(plan, to_add)
         return UpdateReport(
-            added=[d.doc_id for d, _ in to_add],
-            removed=to_remove,
-            unchanged=unchanged,
+            added=[document.doc_id for document, _ in plan.add],
+            removed=[document.doc_id for document in plan.remove],
+            unchanged=len(plan.keep),
             embedded=len(missing),
             reused=len(texts) - len(missing),
         )
@@ -181,17 +201,12 @@ class Index:
             if progress:
                 progress(start + len(batch), len(keys))
 
-    def delete_document(self, doc_id: str) -> None:
-        with self._write_lock:
-            if self.catalog.document(doc_id) is None:
-                raise UnknownDocument(doc_id)
-            self._commit([], [doc_id])
-
-    def _commit(self, to_add: list[tuple[Document, list[StoredChunk]]], to_remove: list[str]) -> None:
+    def _commit(self, plan: UpdatePlan, to_add: Sequence[tuple[Document, list[StoredChunk]]] = ()) -> None:
         with self.catalog.transaction() as connection:
-            Catalog.delete_documents(connection, to_remove)
+            Catalog.delete_documents(connection, [document.doc_id for document in plan.remove])
             for document, chunks in to_add:
                 Catalog.insert_document(connection, document, chunks)
+            Catalog.set_origins(connection, plan.adopt)
             Catalog.prune_embeddings(connection)
             generation = self.catalog.generation() + 1
             Catalog.set_manifest(connection, self._manifest(generation))
@@ -231,9 +246,7 @@ class Index:
                 dimension = int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
                 store = FaissStore.build(*self.catalog.all_vectors(dimension), kind=self.config.vector_kind)
                 store.save(path)
-            for stale in self.config.index_dir.glob("vectors-*.faiss"):
-                if stale != path:
-                    stale.unlink(missing_ok=True)
+            remove_stale_vector_files(self.config.index_dir, keep=path)
             self._vectors = (generation, store)
             return store
 

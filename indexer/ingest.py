@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import statistics
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.chunking import DEFAULT_MAX_CHARS, chunk_document
 from indexer.cleaning import clean_text
 from indexer.errors import UnsupportedFile
 from indexer.metadata import extract_metadata
-from indexer.readers import RawText, read_file
+from indexer.readers import MAX_DOCUMENT_CHARS, RawText, read_file
 from indexer.schema import Chunk, Document, Skipped
 from indexer.structure import split_compilation
 
@@ -37,6 +37,8 @@ class IngestResult:
 
     documents: list[tuple[Document, list[Chunk]]]
     skipped: list[Skipped]
+    # The folders and files that were read (absolute paths): the origins an index update mirrors.
+    origins: list[str] = field(default_factory=list)
 
     def summary(self) -> IngestSummary:
         """Counts, mean and 95th-percentile chunk length in characters."""
@@ -61,7 +63,12 @@ def source_name(path: Path, root: Path | None) -> str:
     return path.relative_to(root).as_posix() if root is not None else path.name
 
 
-def _documents(report: RawText, source: str) -> Iterator[Document]:
+def origin_of(path: Path) -> str:
+    """The absolute form of a folder or file given to the indexer, which documents from it remember."""
+    return str(path.resolve())
+
+
+def _documents(report: RawText, source: str, origin: str) -> Iterator[Document]:
     compilation = split_compilation(clean_text(report.text))
     for part_number, text in enumerate(compilation.parts, start=1):
         extra = dict(report.extra)
@@ -83,15 +90,29 @@ def _documents(report: RawText, source: str) -> Iterator[Document]:
             region=metadata.region,
             doc_type=metadata.doc_type,
             extra=extra,
+            origin=origin,
         )
 
 
 def ingest_file(
-    path: Path, root: Path | None = None, max_chars: int = DEFAULT_MAX_CHARS
+    path: Path,
+    root: Path | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    *,
+    origin: str | None = None,
+    max_document_chars: int = MAX_DOCUMENT_CHARS,
 ) -> list[tuple[Document, list[Chunk]]]:
-    """Read, clean, split and chunk one file; raises UnsupportedFile when it yields no report."""
+    """Read, clean, split and chunk one file; raises UnsupportedFile when it yields no report.
+
+    `origin` defaults to the folder the file was found under, or the file itself.
+    """
     source = source_name(path, root)
-    documents = [document for report in read_file(path) for document in _documents(report, source)]
+    origin = origin or origin_of(root or path)
+    documents = [
+        document
+        for report in read_file(path, max_document_chars)
+        for document in _documents(report, source, origin)
+    ]
     documents = [document for document in documents if document.text.strip()]
     if not documents:
         raise UnsupportedFile("no report text left after removing site boilerplate")
@@ -110,17 +131,31 @@ def _walk(paths: Sequence[Path]) -> Iterator[tuple[Path, Path | None]]:
             yield path, None
 
 
-def ingest_paths(paths: Sequence[Path], max_chars: int = DEFAULT_MAX_CHARS) -> IngestResult:
-    """Ingest files and folders; a file that cannot be read is reported in `skipped`, never raised."""
+def ingest_paths(
+    paths: Sequence[Path],
+    max_chars: int = DEFAULT_MAX_CHARS,
+    *,
+    max_document_chars: int = MAX_DOCUMENT_CHARS,
+) -> IngestResult:
+    """Ingest files and folders; a file that cannot be read is reported in `skipped`, never raised.
+
+    A path that does not exist raises UnsupportedFile: reading nothing from it must never look like an
+    empty folder, which an update would mirror by removing its documents.
+    """
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UnsupportedFile(f"no such file or folder: {', '.join(missing)}")
     documents: list[tuple[Document, list[Chunk]]] = []
     skipped: list[Skipped] = []
     for path, root in _walk(paths):
+        origin = origin_of(root or path)
         try:
-            if not path.exists():
-                raise UnsupportedFile("no such file or folder")
-            documents.extend(ingest_file(path, root, max_chars))
+            documents.extend(
+                ingest_file(path, root, max_chars, origin=origin, max_document_chars=max_document_chars)
+            )
         except UnsupportedFile as error:
-            skipped.append(Skipped(source_name(path, root), str(error)))
+            skipped.append(Skipped(source_name(path, root), str(error), origin))
         except OSError as error:
-            skipped.append(Skipped(source_name(path, root), f"cannot read: {error.strerror or error}"))
-    return IngestResult(documents, skipped)
+            reason = f"cannot read: {error.strerror or error}"
+            skipped.append(Skipped(source_name(path, root), reason, origin))
+    return IngestResult(documents, skipped, [origin_of(path) for path in paths])

@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from indexer.cleaning import join_lines
-from indexer.errors import UnsupportedFile
+from indexer.errors import DocumentTooLarge, UnsupportedFile
 from indexer.rulefiles import rule_lines
 
 
@@ -40,6 +40,17 @@ class RawText:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# Longest document accepted, in characters: real reports run to ~100,000; far larger input is a mistake or
+# an attack, and would take minutes and gigabytes to clean and chunk.
+MAX_DOCUMENT_CHARS = 5_000_000
+# Bytes a character takes at most in any supported text encoding: larger plain files are refused unread.
+_MAX_BYTES_PER_CHAR = 4
+# A .docx is a zip: its XML parts are checked before parsing, so a small file cannot expand to gigabytes.
+_MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+_MAX_COMPRESSION_RATIO = 100
+_RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# UTF-8 cut mid-character loses at most this many trailing bytes.
+_UTF8_TAIL = 3
 # How much of a file is checked for NUL bytes, the mark of a binary file.
 _SNIFF_BYTES = 8192
 # Share of control characters above which decoded bytes are not text.
@@ -96,8 +107,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UnsupportedFile("binary file (contains NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data" and error.start >= len(data) - _UTF8_TAIL:
+            return data[: error.start].decode("utf-8"), "utf-8"  # a file cut mid-character: drop the stub
     match = charset_normalizer.from_bytes(data).best()
     if match is None:
         raise UnsupportedFile("cannot detect the text encoding (binary or corrupt file)")
@@ -132,8 +144,26 @@ def _table_lines(table: Table) -> list[str]:
     return lines
 
 
+def check_docx_size(path: Path) -> None:
+    """Refuse a .docx whose XML would expand far beyond any report (a zip bomb) before parsing it."""
+    with zipfile.ZipFile(path) as archive:
+        parts = [info for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))]
+    expanded = sum(info.file_size for info in parts)
+    if expanded > _MAX_DOCX_XML_BYTES:
+        raise DocumentTooLarge(
+            f".docx expands to {expanded:,} bytes of XML, more than {_MAX_DOCX_XML_BYTES:,}; not a report"
+        )
+    for info in parts:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= _RATIO_CHECKED_FROM_BYTES and ratio > _MAX_COMPRESSION_RATIO:
+            raise DocumentTooLarge(
+                f".docx part {info.filename} is compressed {ratio:.0f}:1 (a zip bomb?); not a report"
+            )
+
+
 def _read_docx(path: Path) -> list[RawText]:
     try:
+        check_docx_size(path)
         document = docx.Document(str(path))
         lines = []
         for item in document.iter_inner_content():
@@ -251,14 +281,29 @@ _READERS: dict[str, Callable[[Path], list[RawText]]] = {
 SUPPORTED_SUFFIXES = frozenset(_READERS)
 
 
-def read_file(path: Path) -> list[RawText]:
-    """Read one file into its reports; raises UnsupportedFile (with a reason) for anything unreadable."""
-    reader = _READERS.get(path.suffix.lower())
+# One document a file: its size in bytes bounds its length in characters before anything is read.
+_SINGLE_DOCUMENT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm"})
+
+
+def read_file(path: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> list[RawText]:
+    """Read one file into its reports; raises UnsupportedFile (with a reason) for anything unreadable.
+
+    Reports longer than `max_chars` characters raise DocumentTooLarge, plain files before being read.
+    """
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
     if reader is None:
         raise UnsupportedFile(f"unsupported file type '{path.suffix or path.name}'")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise UnsupportedFile("empty file")
+    if suffix in _SINGLE_DOCUMENT_SUFFIXES and size > max_chars * _MAX_BYTES_PER_CHAR:
+        raise DocumentTooLarge(f"file of {size:,} bytes is longer than {max_chars:,} characters can be")
     reports = [report for report in reader(path) if report.text.strip()]
     if not reports:
         raise UnsupportedFile("empty file (no text)")
+    for report in reports:
+        if len(report.text) > max_chars:
+            name = f"'{report.title}'" if report.title else "the document"
+            raise DocumentTooLarge(f"{name} has {len(report.text):,} characters, more than {max_chars:,}")
     return reports

@@ -38,6 +38,9 @@ class Document:
     region: str | None = None
     doc_type: DocType = DocType.OTHER
     extra: dict[str, str] = field(default_factory=dict)
+    # What it was indexed from: the folder or file given to `govsearch index` (absolute), or "upload".
+    # Re-indexing an origin makes the index mirror it; other origins are never touched.
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Skipped:
 
     source: str
     reason: str
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Vectors are L2-normalised, so inner product is cosine. Ids are the catalog's chu
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -14,6 +15,7 @@ import numpy as np
 
 IndexKind = Literal["auto", "flat", "hnsw"]
 
+TEMPORARY_SUFFIX = ".tmp"
 # Below this many vectors exact search is both faster to build and fast enough to query.
 HNSW_THRESHOLD = 200_000
 
@@ -81,12 +83,21 @@ class FaissStore:
         return cls(faiss.read_index(str(path)))
 
     def save(self, path: Path) -> None:
-        """Write to a temporary file, fsync, then rename: readers see the old file or the new one."""
-        temporary = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(temporary))
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        """Write to a temporary file, fsync, then rename: readers see the old file or the new one.
+
+        The temporary name is unique, so a server and `govsearch index` saving the same generation at
+        once (both rebuilt it) cannot interleave their bytes.
+        """
+        descriptor, name = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMPORARY_SUFFIX, dir=path.parent)
+        os.close(descriptor)
+        try:
+            faiss.write_index(self.index, name)
+            with open(name, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

@@ -13,15 +13,17 @@ import uvicorn
 from tqdm import tqdm
 
 from indexer.embedding import model_id_of
-from indexer.errors import GovsearchError
-from indexer.ingest import ingest_paths
+from indexer.errors import GovsearchError, IndexNotFound
+from indexer.ingest import IngestResult, ingest_paths
 from indexer.model_fetch import fetch_model
 from indexer.schema import Filters
 from indexer.search import Mode, SearchOptions, SearchPage
+from indexer.updates import UpdatePlan
 from service.app import create_app
 from service.cli_common import fail, load_settings, open_index
 from service.cli_phrases import bank_app, phrases
 from service.schemas import SearchResponse
+from service.settings import Settings
 
 app = typer.Typer(help="Semantic and keyword search over Chinese government reports.", no_args_is_help=True)
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
@@ -94,7 +96,10 @@ def ingest(
             "ingest only previews: add --dry-run, or run `govsearch index PATH...` to index", err=True
         )
         raise typer.Exit(2)
-    result = ingest_paths(paths)
+    try:
+        result = ingest_paths(paths)
+    except GovsearchError as error:
+        fail(error)
     summary = result.summary()
     if as_json:
         documents = [
@@ -133,14 +138,27 @@ def ingest(
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(exists=True, help="Files or folders of reports.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of reports.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would be added and removed.")
+    ] = False,
 ) -> None:
-    """Index reports (incremental: unchanged documents are skipped, cached passages are not re-embedded)."""
+    """Index reports; the index then mirrors each folder given (reports deleted from it are removed).
+
+    Incremental: unchanged documents are skipped and cached passages are not embedded again. Documents
+    indexed from other folders or uploaded over HTTP are never touched.
+    """
     settings = load_settings()
     try:
-        result = ingest_paths(paths)
+        result = ingest_paths(paths, max_document_chars=settings.max_document_chars)
         for skipped in result.skipped:
             typer.secho(f"skipped {skipped.source}: {skipped.reason}", err=True, fg=typer.colors.YELLOW)
+        if not result.documents:
+            typer.secho(f"error: no readable reports in {', '.join(map(str, paths))}", err=True)
+            raise typer.Exit(2)
+        if dry_run:
+            print_plan(planned_sync(settings, result))
+            return
         target = open_index(settings, create=True)
         with tqdm(total=0, unit="passage", desc="embedding", disable=None) as bar:
 
@@ -148,13 +166,31 @@ def index(
                 bar.total = total
                 bar.update(done - bar.n)
 
-            report = target.update(result.documents, progress=progress)
+            report = target.sync(result, progress=progress)
     except GovsearchError as error:
         fail(error)
     typer.echo(
         f"{len(report.added)} documents added, {len(report.removed)} removed, {report.unchanged} unchanged; "
         f"{report.embedded} passages embedded, {report.reused} reused from cache; "
         f"index at {settings.index_dir}"
+    )
+
+
+def planned_sync(settings: Settings, result: IngestResult) -> UpdatePlan:
+    """What indexing would change; everything is new where there is no index yet (none is created)."""
+    try:
+        return open_index(settings).plan_sync(result)
+    except IndexNotFound:
+        return UpdatePlan(add=result.documents)
+
+
+def print_plan(plan: UpdatePlan) -> None:
+    for document, _ in plan.add:
+        typer.echo(f"add     {document.source}  {document.title}")
+    for stored in plan.remove:
+        typer.echo(f"remove  {stored.source}  {stored.title}")
+    typer.echo(
+        f"would add {len(plan.add)} documents, remove {len(plan.remove)}, keep {len(plan.keep)} unchanged"
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
+    DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,
     IndexIncompatible,
@@ -33,6 +34,7 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     UnknownChunk: (404, "unknown_chunk", "no chunk with id "),
     UnknownBankEntry: (404, "unknown_bank_entry", "no phrase-bank entry with id "),
     DuplicateBankEntry: (409, "duplicate_bank_entry", ""),
+    DocumentTooLarge: (413, "document_too_large", ""),
     UnsupportedFile: (415, "unsupported_file", ""),
     InvalidInput: (422, "invalid_input", ""),
     IndexNotFound: (503, "index_not_found", ""),

@@ -283,7 +283,9 @@ class ChunkDetail(BaseModel):
 
 class UploadResponse(BaseModel):
     added: list[DocumentOut] = Field(description="Documents now in the index.")
-    removed: list[str] = Field(description="Ids of earlier versions of the uploaded files, now replaced.")
+    removed: list[str] = Field(
+        description="Ids of documents removed: the replaced document for PUT, always empty for POST."
+    )
     unchanged: list[str] = Field(
         description="Ids of uploaded documents that were already indexed as they are."
     )

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.hardware import Precision
+from indexer.readers import MAX_DOCUMENT_CHARS
 
 BANK_FILE_NAME = "bank.sqlite"
 
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `govsearch serve` listens on.")
     api_key: str | None = Field(None, description="If set, uploads, deletes and bank edits need X-API-Key.")
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest accepted upload (413 above).")
+    max_document_chars: int = Field(
+        MAX_DOCUMENT_CHARS, ge=1, description="Longest accepted document in characters (413 above)."
+    )
     max_query_chars: int = Field(5000, ge=1, description="Longest accepted query or pasted paragraph.")
     max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
     vector_index: Literal["auto", "flat", "hnsw"] = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +16,17 @@ from indexer.errors import UnsupportedFile
 from indexer.index import Index, UpdateReport
 from indexer.ingest import ingest_file
 from indexer.schema import Chunk, Document
+from indexer.updates import Documents
 from service.errors import ApiError, parameter_error
 
-# Uploaded files are indexed as `uploads/<name>`: re-uploading a name replaces that document, and
-# uploads never replace documents indexed from disk by `govsearch index`.
+# Uploaded files are indexed as `uploads/<name>` with origin "upload": an upload only ever adds (two
+# different files of one name are two reports); replacing a report is PUT /documents/{id}.
 UPLOAD_FOLDER = "uploads"
+UPLOAD_ORIGIN = "upload"
 MAX_FILES = 100
 UNSAFE_NAME = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
+# File systems allow 255 bytes a name; stay well under, whatever the name's script.
+MAX_NAME_BYTES = 180
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class IndexedUpload:
 
     documents: list[tuple[Document, list[Chunk]]]
     report: UpdateReport
+
+
+# What an upload does with the files once received: index_uploads, or replace_with_upload for one id.
+UploadAction = Callable[[Index, Sequence[UploadFile], Path, int], IndexedUpload]
 
 
 def too_large(limit: int) -> ApiError:
@@ -72,36 +80,63 @@ async def receive_files(request: Request, limit: int) -> list[UploadFile]:
 
 
 def safe_name(filename: str | None) -> str:
-    """The file's own name without any directory part or characters unsafe on disk."""
-    name = UNSAFE_NAME.sub("_", Path((filename or "").replace("\\", "/")).name).strip(" .")
-    return name or "upload"
+    """The file's own name without any directory part or characters unsafe on disk, at most 180 bytes."""
+    name = UNSAFE_NAME.sub("_", Path((filename or "").replace("\\", "/")).name).strip(" .") or "upload"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix.encode()) > MAX_NAME_BYTES // 2:
+        stem, suffix = name, ""
+    budget = MAX_NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:budget].decode(errors="ignore") + suffix
 
 
-def save_uploads(files: Sequence[UploadFile], root: Path) -> list[Path]:
-    """Copy each spooled upload to `root/uploads/<name>`; two files of one name are refused."""
-    folder = root / UPLOAD_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for upload in files:
-        path = folder / safe_name(upload.filename)
-        if path in paths:
-            raise parameter_error("files", f"two files named {path.name}")
+def save_uploads(files: Sequence[UploadFile], root: Path) -> list[tuple[Path, Path]]:
+    """Copy each spooled upload to `root/<n>/uploads/<name>`; returns (file, the root it is read from).
+
+    A folder per file: two uploads of one name are two files, read as `uploads/<name>` each.
+    """
+    saved: list[tuple[Path, Path]] = []
+    for number, upload in enumerate(files):
+        own_root = root / str(number)
+        path = own_root / UPLOAD_FOLDER / safe_name(upload.filename)
+        path.parent.mkdir(parents=True)
         upload.file.seek(0)
         with path.open("wb") as target:
             shutil.copyfileobj(upload.file, target)
-        paths.append(path)
-    return paths
+        saved.append((path, own_root))
+    return saved
 
 
-def index_uploads(index: Index, files: Sequence[UploadFile], root: Path) -> IndexedUpload:
-    """Read every file first, so an unreadable one (415) leaves the index untouched; then one update."""
+def read_uploads(files: Sequence[UploadFile], root: Path, max_document_chars: int) -> Documents:
+    """Every file read before anything is indexed, so an unreadable one (413/415) changes nothing.
+
+    Messages name the file as uploaded, never the server's temporary folder.
+    """
     documents: list[tuple[Document, list[Chunk]]] = []
-    for path in save_uploads(files, root):
+    for path, own_root in save_uploads(files, root):
         try:
-            documents.extend(ingest_file(path, root))
+            documents.extend(
+                ingest_file(path, own_root, origin=UPLOAD_ORIGIN, max_document_chars=max_document_chars)
+            )
         except UnsupportedFile as error:
-            raise UnsupportedFile(f"{path.name}: {error}") from error
-    return IndexedUpload(documents, index.update(documents))
+            message = str(error).replace(str(path), path.name).replace(str(root), "")
+            raise type(error)(f"{path.name}: {message}") from error
+    return documents
+
+
+def index_uploads(
+    index: Index, files: Sequence[UploadFile], root: Path, max_document_chars: int
+) -> IndexedUpload:
+    """Add the uploaded reports; documents already stored (same text, same name) stay unchanged."""
+    documents = read_uploads(files, root, max_document_chars)
+    return IndexedUpload(list(documents), index.add(documents))
+
+
+def replace_with_upload(
+    index: Index, files: Sequence[UploadFile], root: Path, max_document_chars: int, *, doc_id: str
+) -> IndexedUpload:
+    """The uploaded new version of a report in place of `doc_id`."""
+    documents = read_uploads(files, root, max_document_chars)
+    return IndexedUpload(list(documents), index.replace(doc_id, documents))
 
 
 def multipart_files_body(files: dict[str, object]) -> dict[str, object]:

@@ -31,7 +31,7 @@ def build_index(index_dir: Path, model_dir: Path) -> Index:
     result = ingest_paths([REPORTS])
     if result.skipped or not result.documents:
         raise RuntimeError(f"test reports did not ingest cleanly: {result.skipped}")
-    index.update(result.documents)
+    index.sync(result)
     return index
 
 
@@ -59,7 +59,7 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> I
     """All of ../shared/corpus (seeds and 72 national records), indexed once: minutes of embedding."""
     corpus = shared_dir() / "corpus"
     index = Index(IndexConfig(tmp_path_factory.mktemp("corpus-index"), model_dir), create=True)
-    index.update(ingest_paths([corpus]).documents)
+    index.sync(ingest_paths([corpus]))
     return index
 
 

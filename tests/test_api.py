@@ -405,14 +405,35 @@ def test_upload_search_and_delete_a_report(writable_client: TestClient) -> None:
     assert added["doc_id"] not in {hit["document"]["doc_id"] for hit in hits}
 
 
-def test_upload_again_is_unchanged_and_a_new_version_replaces(writable_client: TestClient) -> None:
+def test_upload_again_is_unchanged_and_another_file_of_the_same_name_is_kept(
+    writable_client: TestClient,
+) -> None:
     first = upload(writable_client, ("青田.txt", NEW_REPORT.encode())).json()["added"][0]
     again = upload(writable_client, ("青田.txt", NEW_REPORT.encode())).json()
     assert again["added"] == [] and again["unchanged"] == [first["doc_id"]] and again["embedded"] == 0
-    revised = upload(writable_client, ("青田.txt", (NEW_REPORT + "今年将新建侨乡会客厅。").encode())).json()
-    assert revised["removed"] == [first["doc_id"]]
-    assert document_ids(writable_client) >= {revised["added"][0]["doc_id"]}
+    other = upload(writable_client, ("青田.txt", (NEW_REPORT + "今年将新建侨乡会客厅。").encode())).json()
+    assert other["removed"] == [] and len(other["added"]) == 1
+    assert document_ids(writable_client) >= {first["doc_id"], other["added"][0]["doc_id"]}
+
+
+def test_put_replaces_a_document_with_its_new_version(writable_client: TestClient) -> None:
+    first = upload(writable_client, ("青田.txt", NEW_REPORT.encode())).json()["added"][0]
+    revised = (NEW_REPORT + "今年将新建侨乡会客厅。").encode()
+    response = writable_client.put(f"/documents/{first['doc_id']}", files=[("files", ("青田.txt", revised))])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["removed"] == [first["doc_id"]] and len(body["added"]) == 1
     assert first["doc_id"] not in document_ids(writable_client)
+    assert body["added"][0]["doc_id"] in document_ids(writable_client)
+
+
+def test_put_with_an_unreadable_file_keeps_the_document(writable_client: TestClient) -> None:
+    first = upload(writable_client, ("青田.txt", NEW_REPORT.encode())).json()["added"][0]
+    files = [("files", ("青田.docx", b"not a zip archive"))]
+    assert_error(writable_client.put(f"/documents/{first['doc_id']}", files=files), 415, "unsupported_file")
+    assert first["doc_id"] in document_ids(writable_client)
+    files = [("files", ("青田.txt", NEW_REPORT.encode()))]
+    assert_error(writable_client.put("/documents/0000000000000000", files=files), 404, "unknown_document")
 
 
 @pytest.mark.parametrize(

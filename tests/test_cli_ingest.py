@@ -35,6 +35,7 @@ def test_dry_run_prints_documents_skipped_files_and_chunk_lengths(tmp_path: Path
         "2017_npc_resolution.txt",
         "2023_npc_resolution.txt",
     ]
-    assert payload["skipped"] == [{"source": "empty.txt", "reason": "empty file"}]
+    origin = str(folder.resolve())
+    assert payload["skipped"] == [{"source": "empty.txt", "reason": "empty file", "origin": origin}]
     assert payload["summary"]["documents"] == 3 and payload["summary"]["p95_chunk_chars"] > 0
     assert runner.invoke(app, ["ingest", str(folder)]).exit_code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,9 +17,9 @@ import numpy as np
 import pytest
 from index_fixture import REPORTS, BuiltIndex
 
-from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument
+from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument, UnsupportedFile
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_paths
+from indexer.ingest import ingest_file, ingest_paths
 from indexer.schema import Filters
 from indexer.search import SearchOptions
 
@@ -33,28 +34,92 @@ def row_count(index_dir: Path, table: str) -> int:
 def test_reindexing_an_unchanged_corpus_embeds_nothing(writable_index: BuiltIndex) -> None:
     index = writable_index.index
     before = index.catalog.counts()
-    report = index.update(ingest_paths([REPORTS]).documents)
+    report = index.sync(ingest_paths([REPORTS]))
     assert report.added == [] and report.removed == [] and report.embedded == 0
     assert report.unchanged == before["documents"]
     assert index.catalog.counts() == before
 
 
-def test_changed_source_replaces_only_its_documents(writable_index: BuiltIndex, tmp_path: Path) -> None:
+def copy_of_reports(folder: Path) -> Path:
+    """The test reports in a folder of their own, which a test may edit."""
+    shutil.copytree(REPORTS, folder)
+    return folder
+
+
+def test_changed_file_replaces_only_its_documents(writable_index: BuiltIndex, tmp_path: Path) -> None:
     index = writable_index.index
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    original = next(REPORTS.glob("*.txt"))
-    text = original.read_text(encoding="utf-8")
-    (folder / original.name).write_text(
-        text + "\n新增一段：大力推进招商引资，实施精准招商和以商招商。\n", encoding="utf-8"
-    )
+    folder = copy_of_reports(tmp_path / "reports")
+    adopted = index.sync(ingest_paths([folder]))  # the same reports, now indexed from this folder
+    assert adopted.added == [] and adopted.removed == [] and adopted.unchanged > 0
+    changed = next(folder.glob("*.txt"))
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text + "\n新增一段：大力推进招商引资，实施精准招商和以商招商。\n", encoding="utf-8")
     before = index.catalog.counts()["documents"]
-    report = index.update(ingest_paths([folder]).documents)
+    report = index.sync(ingest_paths([folder]))
     assert len(report.added) == 1 and len(report.removed) == 1
     assert report.reused > 0 and report.embedded >= 1  # only the new paragraph needed the model
     assert index.catalog.counts()["documents"] == before
     hits = index.search("精准招商 以商招商", SearchOptions(mode="keyword", k=3)).hits
     assert hits and "以商招商" in hits[0].chunk.text
+
+
+def test_a_file_deleted_from_a_folder_leaves_the_index(writable_index: BuiltIndex, tmp_path: Path) -> None:
+    index = writable_index.index
+    folder = copy_of_reports(tmp_path / "reports")
+    index.sync(ingest_paths([folder]))
+    gone = next(folder.glob("*.md"))
+    [(document, _)] = ingest_paths([gone]).documents
+    before = index.catalog.counts()["documents"]
+    gone.unlink()
+    result = ingest_paths([folder])
+    assert [stored.doc_id for stored in index.plan_sync(result).remove] == [document.doc_id]  # dry run
+    assert index.catalog.counts()["documents"] == before
+    report = index.sync(result)
+    assert report.removed == [document.doc_id] and report.added == []
+    assert index.catalog.counts()["documents"] == before - 1
+    with pytest.raises(UnknownDocument):
+        index.document(document.doc_id)
+
+
+def test_other_folders_and_uploads_are_untouched_by_a_sync(
+    writable_index: BuiltIndex, tmp_path: Path
+) -> None:
+    index = writable_index.index
+    folder = copy_of_reports(tmp_path / "reports")
+    index.sync(ingest_paths([folder]))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "某县工作总结.txt").write_text(
+        "某县2024年工作总结\n\n全年引进亿元以上项目12个。\n", encoding="utf-8"
+    )
+    [(from_other, _)] = ingest_paths([other]).documents
+    index.sync(ingest_paths([other]))
+    [(uploaded, _)] = uploaded_documents = ingest_file(other / "某县工作总结.txt", origin="upload")
+    index.add(uploaded_documents)
+    leaving = [path for path in folder.iterdir() if path.suffix != ".txt"]
+    leaving_ids = {document.doc_id for document, _ in ingest_paths(leaving).documents}
+    for path in leaving:
+        path.unlink()
+    report = index.sync(ingest_paths([folder]))
+    assert set(report.removed) == leaving_ids and report.added == []
+    assert index.document(from_other.doc_id) and index.document(uploaded.doc_id)
+
+
+def test_an_unreadable_file_keeps_its_indexed_documents(writable_index: BuiltIndex, tmp_path: Path) -> None:
+    index = writable_index.index
+    folder = copy_of_reports(tmp_path / "reports")
+    index.sync(ingest_paths([folder]))
+    broken = next(folder.glob("*.txt"))
+    broken.write_bytes(b"\x00\x01binary now")
+    result = ingest_paths([folder])
+    assert [skip.source for skip in result.skipped] == [broken.name]
+    report = index.sync(result)
+    assert report.removed == [] and report.added == []
+
+
+def test_a_missing_folder_is_an_error_not_an_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFile, match="no such file or folder"):
+        ingest_paths([tmp_path / "nowhere"])
 
 
 def test_delete_removes_a_document_from_every_index(writable_index: BuiltIndex) -> None:
@@ -126,3 +191,29 @@ def test_killed_indexing_leaves_the_previous_index_answering(
     assert finished.catalog.counts()["documents"] == documents_before + 5
     reused = re.search(r"(\d+) reused from cache", rerun.stdout)
     assert reused and int(reused.group(1)) > 0, rerun.stdout  # what the killed run embedded was kept
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["before-commit", "after-commit", "during-vectors"])
+def test_killed_inside_the_commit_window_the_next_open_agrees(
+    writable_index: BuiltIndex, model_dir: Path, tmp_path: Path, point: str
+) -> None:
+    index_dir = writable_index.index_dir
+    documents_before = row_count(index_dir, "documents")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "某县工作总结.txt").write_text(
+        "某县2024年工作总结\n\n全年引进亿元以上项目12个，新建石雕文化产业园。\n", encoding="utf-8"
+    )
+    writer = Path(__file__).parent / "crash_writer.py"
+    command = [sys.executable, str(writer), str(index_dir), str(model_dir), str(folder), point]
+    killed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    reopened = Index(IndexConfig(index_dir, model_dir))
+    committed = point != "before-commit"
+    assert row_count(index_dir, "documents") == documents_before + committed
+    assert len(reopened.searcher().vectors) == row_count(index_dir, "chunks")  # the two halves agree
+    hits = reopened.search("石雕文化产业园", SearchOptions(mode="semantic", k=1)).hits
+    assert ("石雕文化产业园" in hits[0].chunk.text) == committed
+    assert not list(index_dir.glob("vectors-*.tmp")) or point == "during-vectors"

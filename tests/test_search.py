@@ -82,7 +82,7 @@ def test_near_duplicates_collapse_into_one_hit(writable_index: BuiltIndex, tmp_p
     folder = tmp_path / "copies"
     folder.mkdir()
     (folder / "某市工作总结.txt").write_text(f"某市2024年工作总结\n\n{template.text}\n", encoding="utf-8")
-    index.update(ingest_paths([folder]).documents)
+    index.sync(ingest_paths([folder]))
     query = "加快金融体制改革 存款保险制度"
     collapsed = index.search(query, SearchOptions(mode="keyword", k=5))
     assert collapsed.hits[0].duplicates == 1

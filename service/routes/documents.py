@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from indexer.errors import UnknownDocument
+from indexer.index import Index
 from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented
 from service.schemas import (
@@ -19,7 +22,13 @@ from service.schemas import (
     DocumentOut,
     UploadResponse,
 )
-from service.uploads import index_uploads, multipart_files_body, receive_files
+from service.uploads import (
+    UploadAction,
+    index_uploads,
+    multipart_files_body,
+    receive_files,
+    replace_with_upload,
+)
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -28,7 +37,7 @@ UPLOAD_ERRORS: Responses = {
     **UNAVAILABLE,
     **UNAUTHORIZED,
     **documented(
-        (413, "The body is larger than max_upload_bytes."),
+        (413, "The body is larger than max_upload_bytes, or a document is longer than max_document_chars."),
         (415, "Not multipart, or a file that is not txt/md/html/docx/pdf/jsonl."),
         (422, "No file in the form."),
     ),
@@ -77,12 +86,39 @@ def get_document(doc_id: str, index: IndexDep) -> DocumentDetail:
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_documents(request: Request, holder: HolderDep, settings: SettingsDep) -> UploadResponse:
-    """Add reports to the index; a file uploaded again under the same name replaces its earlier version."""
+    """Add reports to the index. Nothing is ever replaced: a file with the name of an earlier upload but
+    other text is another report; the same file again is reported `unchanged`."""
+    return await receive_and_index(request, holder.get(), settings, index_uploads)
+
+
+@router.put(
+    "/{doc_id}",
+    response_model=UploadResponse,
+    responses={**UPLOAD_ERRORS, **NOT_FOUND},
+    dependencies=[Depends(require_api_key)],
+    openapi_extra=UPLOAD_BODY,
+)
+async def replace_document(
+    doc_id: str, request: Request, holder: HolderDep, settings: SettingsDep
+) -> UploadResponse:
+    """Replace a report with a new version of it: the document goes and the uploaded file's documents
+    come in one commit (if the new version cannot be read, the old one stays)."""
     index = holder.get()
+    if index.catalog.document(doc_id) is None:
+        raise UnknownDocument(doc_id)
+    return await receive_and_index(request, index, settings, partial(replace_with_upload, doc_id=doc_id))
+
+
+async def receive_and_index(
+    request: Request, index: Index, settings: SettingsDep, action: UploadAction
+) -> UploadResponse:
+    """Receive the files (size-limited), read and index them in a worker thread, describe the result."""
     files = await receive_files(request, settings.max_upload_bytes)
     try:
         with tempfile.TemporaryDirectory(prefix="govsearch-upload-") as directory:
-            result = await run_in_threadpool(index_uploads, index, files, Path(directory))
+            result = await run_in_threadpool(
+                action, index, files, Path(directory), settings.max_document_chars
+            )
     finally:
         for file in files:
             await file.close()
