@@ -100,7 +100,9 @@ def index_uploads(index: Index, files: Sequence[UploadFile], root: Path) -> Inde
         try:
             documents.extend(ingest_file(path, root))
         except UnsupportedFile as error:
-            raise UnsupportedFile(f"{path.name}: {error}") from error
+            # Readers may name the file by its path, a temporary one the client never sees: keep the name.
+            reason = str(error).replace(str(path), path.name)
+            raise UnsupportedFile(f"{path.name}: {reason}") from error
     return IndexedUpload(documents, index.update(documents))
 
 
