@@ -44,10 +44,13 @@ def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def apply_setting_bounds(node: object, settings: Settings) -> None:
-    """Replace every SETTING_MAXIMUM marker in the schema by `maximum`, the setting's value."""
+    """Replace every SETTING_MAXIMUM marker in the schema by `maximum`, the setting's value; a default
+    above it shrinks to it, as the server's does (a plain search on a server with max_k 5 gets 5 hits)."""
     if isinstance(node, dict):
         if SETTING_MAXIMUM in node:
             node["maximum"] = getattr(settings, node.pop(SETTING_MAXIMUM))
+            if "default" in node:
+                node["default"] = min(node["default"], node["maximum"])
         for value in node.values():
             apply_setting_bounds(value, settings)
     elif isinstance(node, list):

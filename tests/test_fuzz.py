@@ -2,7 +2,8 @@
 
 Every operation gets schema-valid and schema-invalid requests, over a private copy of the small real
 index (uploads and deletes stay there) with an API key set: writes are sent without the key first (they
-must be refused, 401) and then with it. Seeded, so a run is repeatable; a few minutes on two cores.
+must be refused) and then with it. Seeded, so a run is repeatable: about 1,300 generated cases, one to
+three minutes on two cores.
 """
 
 from __future__ import annotations

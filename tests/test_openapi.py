@@ -88,6 +88,9 @@ def test_k_is_bounded_by_the_servers_max_k(openapi: Schema) -> None:
         if name == "k" and not label.endswith("/phrases")  # topic phrases have their own fixed bound
     }
     assert page_sizes == {"GET /search": 7, "POST /search": 7, "POST /similar": 7}
+    # The default page size (10) shrinks to a smaller max_k, in the schema as on the server.
+    defaults = {schema["default"] for _, name, schema in request_integers(openapi) if name == "k"}
+    assert defaults == {7, 20}  # 20: topic phrases
 
 
 def test_the_bounds_in_the_openapi_are_the_ones_enforced(client: TestClient) -> None:
