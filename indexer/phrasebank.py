@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from indexer.phrasebank_records import (
     JSON_VERSION,
     TAG_SEPARATOR,
     BankEntry,
+    already_stored,
     csv_cells,
     entry_from_row,
     json_object,
@@ -53,6 +54,14 @@ class BankPage:
     total: int
 
 
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: entries added or replaced, and entries the bank already held as they are."""
+
+    imported: int
+    unchanged: int
+
+
 class _Keep:
     """Marks an `update` argument that leaves the field as it is (None clears the source chunk)."""
 
@@ -61,10 +70,15 @@ KEEP = _Keep()
 
 
 class PhraseBank:
-    """A phrase bank in one SQLite file; each call opens its own connection, so threads may share it."""
+    """A phrase bank in one SQLite file; each call opens its own connection, so threads may share it.
 
-    def __init__(self, path: Path) -> None:
+    `known_passage`, when given, says whether a chunk id is a passage of the index: an entry may then
+    only be linked to passages that exist. Without it (no index at hand) links are not checked.
+    """
+
+    def __init__(self, path: Path, known_passage: Callable[[str], bool] | None = None) -> None:
         self.path = path
+        self.known_passage = known_passage
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._transaction() as connection:
             connection.execute(SCHEMA)
@@ -84,6 +98,7 @@ class PhraseBank:
         """Save a new phrase; a phrase already in the bank is refused with the id it has."""
         now = datetime.now(UTC)
         entry = validated_entry(None, phrase, tags, note, source_chunk_id, now, now)
+        self._check_source(entry.source_chunk_id, None)
         with self._transaction() as connection:
             _refuse_duplicate(connection, entry.phrase, None)
             cursor = connection.execute(
@@ -142,6 +157,7 @@ class PhraseBank:
                 max(datetime.now(UTC), old.created),
             )
             _refuse_duplicate(connection, entry.phrase, entry_id)
+            self._check_source(entry.source_chunk_id, old.source_chunk_id)
             connection.execute(
                 "UPDATE entries SET phrase = ?, tags = ?, note = ?, source_chunk_id = ?, created = ?,"
                 " updated = ? WHERE id = ?",
@@ -179,8 +195,8 @@ class PhraseBank:
         }
         return json.dumps(document, ensure_ascii=False, indent=2)
 
-    def import_csv(self, text: str) -> int:
-        """Add or replace (by id) the entries of a CSV export; all or nothing. Returns how many."""
+    def import_csv(self, text: str) -> ImportReport:
+        """Add or replace (by id) the entries of a CSV export, all or nothing; those held as is stay."""
         reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
         missing = {"phrase"} - set(reader.fieldnames or ())
         unknown = set(reader.fieldnames or ()) - set(COLUMNS)
@@ -197,8 +213,8 @@ class PhraseBank:
             records.append((place, {**cells, "tags": tags}))
         return self._import(records)
 
-    def import_json(self, text: str) -> int:
-        """Add or replace (by id) the entries of a JSON export; all or nothing. Returns how many."""
+    def import_json(self, text: str) -> ImportReport:
+        """Add or replace (by id) the entries of a JSON export, all or nothing; those held as is stay."""
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
@@ -212,17 +228,23 @@ class PhraseBank:
             records.append((f"JSON entry {index}", item))
         return self._import(records)
 
-    def _import(self, records: Sequence[tuple[str, Mapping[str, object]]]) -> int:
+    def _import(self, records: Sequence[tuple[str, Mapping[str, object]]]) -> ImportReport:
         now = datetime.now(UTC)
         entries = [record_entry(place, record, now) for place, record in records]
         refuse_repeats(records, entries)
         with self._transaction() as connection:
-            for (place, _), entry in zip(records, entries, strict=True):
+            changed = []
+            for (place, record), entry in zip(records, entries, strict=True):
+                stored = _stored_version(connection, entry)
+                if stored is not None and already_stored(stored, entry, record):
+                    continue
                 try:
                     _refuse_duplicate(connection, entry.phrase, entry.id or None)
+                    self._check_source(entry.source_chunk_id, stored.source_chunk_id if stored else None)
                 except InvalidInput as error:
                     raise InvalidInput(f"{place}: {error}") from error
-            for entry in entries:
+                changed.append(entry)
+            for entry in changed:
                 if entry.id:
                     connection.execute(
                         f"INSERT OR REPLACE INTO entries ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -234,7 +256,14 @@ class PhraseBank:
                         " VALUES (?, ?, ?, ?, ?, ?)",
                         stored_row(entry)[1:],
                     )
-        return len(entries)
+        return ImportReport(len(changed), len(entries) - len(changed))
+
+    def _check_source(self, source_chunk_id: str | None, linked: str | None) -> None:
+        """A new link must name a passage of the index; a link the entry already has is left alone."""
+        if source_chunk_id is None or source_chunk_id == linked or self.known_passage is None:
+            return
+        if not self.known_passage(source_chunk_id):
+            raise InvalidInput(f"source_chunk_id {source_chunk_id!r} is not a passage of the index")
 
 
 def _refuse_duplicate(connection: sqlite3.Connection, phrase: str, entry_id: int | None) -> None:
@@ -243,8 +272,20 @@ def _refuse_duplicate(connection: sqlite3.Connection, phrase: str, entry_id: int
         raise DuplicateBankEntry(f"{phrase!r} is already in the bank as entry {holder[0]}")
 
 
+def _find(connection: sqlite3.Connection, column: str, key: object) -> BankEntry | None:
+    row = connection.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM entries WHERE {column} = ?", (key,)
+    ).fetchone()
+    return None if row is None else entry_from_row(row)
+
+
+def _stored_version(connection: sqlite3.Connection, entry: BankEntry) -> BankEntry | None:
+    """The stored entry an imported one would replace: the same id, or for one without, the same phrase."""
+    return _find(connection, "id", entry.id) if entry.id else _find(connection, "phrase", entry.phrase)
+
+
 def _get(connection: sqlite3.Connection, entry_id: int) -> BankEntry:
-    row = connection.execute(f"SELECT {', '.join(COLUMNS)} FROM entries WHERE id = ?", (entry_id,)).fetchone()
-    if row is None:
+    entry = _find(connection, "id", entry_id)
+    if entry is None:
         raise UnknownBankEntry(str(entry_id))
-    return entry_from_row(row)
+    return entry

@@ -20,6 +20,9 @@ JSON_VERSION = 1
 MAX_PHRASE_CHARS = 200
 MAX_TAG_CHARS = 40
 MAX_NOTE_CHARS = 5000
+# SQLite's largest INTEGER: a larger id cannot be stored (or even looked up).
+MAX_ENTRY_ID = 2**63 - 1
+TIMES = ("created", "updated")
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,11 @@ def record_entry(place: str, record: Mapping[str, object], now: datetime) -> Ban
 def _optional_id(value: object) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ENTRY_ID:
         return value
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise InvalidInput(f"id must be a positive whole number, not {value!r}")
+    raise InvalidInput(f"id must be a positive whole number of at most {MAX_ENTRY_ID}, not {value!r}")
 
 
 def _optional_time(value: object, default: datetime) -> datetime:
@@ -99,6 +102,14 @@ def _optional_time(value: object, default: datetime) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(f"time {value!r} has no time zone")
     return moment.astimezone(UTC)
+
+
+def already_stored(stored: BankEntry, entry: BankEntry, record: Mapping[str, object]) -> bool:
+    """Whether importing `record` (read as `entry`) would leave `stored` as it is: same fields, and the
+    same times where the record gives them (a record without times does not re-date an entry)."""
+    fields = ("phrase", "tags", "note", "source_chunk_id")
+    given_times = [name for name in TIMES if record.get(name)]
+    return all(getattr(stored, name) == getattr(entry, name) for name in (*fields, *given_times))
 
 
 def refuse_repeats(records: Sequence[tuple[str, Mapping[str, object]]], entries: Sequence[BankEntry]) -> None:

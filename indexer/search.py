@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -91,6 +92,11 @@ def fuse(keyword: Ranked, semantic: Ranked, weight: float) -> Ranked:
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def is_blank(text: str) -> bool:
+    """Nothing to search for: only white space, control and format characters (NUL, zero-width space)."""
+    return all(character.isspace() or unicodedata.category(character) in ("Cc", "Cf") for character in text)
+
+
 def query_terms(query: str) -> list[str]:
     """Terms to highlight: the query's words of two or more characters, and the query itself when short."""
     normalized = normalize_for_search(query).strip()
@@ -118,7 +124,7 @@ class Searcher:
     def search(self, query: str, options: SearchOptions) -> SearchPage:
         """Passages for a query: a few words (招商引资) or a pasted paragraph."""
         normalized = normalize_for_search(query).strip()
-        if not normalized:
+        if is_blank(normalized):
             raise InvalidInput("query is empty")
         ranked = self.rank(normalized, None, options)
         return self.page(ranked, query_terms(query), options)

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from indexer.index import Index, IndexConfig
 from service.errors import install_error_handlers
+from service.openapi import complete_openapi
 from service.routes import documents, phrases, search, system
 from service.settings import Settings
 from service.state import IndexHolder
@@ -20,6 +21,8 @@ Semantic and keyword search over Chinese government reports (政府工作报告�
 Search with a few words (`招商引资`) or a pasted paragraph; find similar paragraphs in other reports;
 list, read, upload and delete documents. Every error has the body
 `{"error": {"code": "...", "message": "...", "field": "..."}}` (`field` only for a bad parameter).
+Bounds that depend on each other or on the server (`year_to` not before `year_from`, `k` at most the
+server's `max_k`) are in each operation's description and answer 422 like any other bad parameter.
 """
 
 
@@ -54,4 +57,5 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(phrases.router)
     app.mount("/static", StaticFiles(directory=system.STATIC_DIR), name="static")
+    complete_openapi(app, settings)
     return app

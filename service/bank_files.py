@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import PurePath
 
 from indexer.errors import InvalidInput
-from indexer.phrasebank import PhraseBank
+from indexer.phrasebank import ImportReport, PhraseBank
 from indexer.readers import decode_text
 
 # Excel opens a UTF-8 CSV as the local code page (GBK) unless it starts with a byte-order mark.
@@ -53,8 +53,8 @@ def format_of(filename: str | None, given: BankFormat | None) -> BankFormat:
         ) from None
 
 
-def import_bank(bank: PhraseBank, data: bytes, form: BankFormat) -> int:
-    """Add or replace the entries of an exported (or hand-written) file; all or nothing. Returns how many.
+def import_bank(bank: PhraseBank, data: bytes, form: BankFormat) -> ImportReport:
+    """Add or replace the entries of an exported (or hand-written) file; all or nothing.
 
     The bytes are decoded like a report (UTF-8 with or without BOM, else GB18030 as Excel saves it).
     """

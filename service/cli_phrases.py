@@ -195,7 +195,9 @@ def bank_import(
     """Add the entries of a file, replacing those with the same id; a bad row imports nothing."""
     try:
         bank = open_bank()
-        count = import_bank(bank, file.read_bytes(), format_of(file.name, form))
+        report = import_bank(bank, file.read_bytes(), format_of(file.name, form))
     except GovsearchError as error:
         fail(error)
-    typer.echo(f"imported {count} entries into {bank.path}")
+    typer.echo(
+        f"imported {report.imported} entries into {bank.path}, {report.unchanged} already there unchanged"
+    )

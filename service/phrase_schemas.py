@@ -11,12 +11,14 @@ from indexer.phrase_mining import MinedPhrase, PhraseKind
 from indexer.phrasebank import BankPage
 from indexer.phrasebank_records import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
 from indexer.topic_phrases import Example, TopicPhrase
-from service.schemas import PASTED_PARAGRAPH, FilterParams, check_text
+from service.schemas import MAX_LIST_OFFSET, PASTED_PARAGRAPH, FilterParams, check_text
 from service.settings import Settings
 
 MAX_TOPIC_PHRASES = 100
 MAX_MINED_PHRASES = 1000
 MAX_BANK_PAGE = 500
+# No phrase is used by more documents than an index holds; the bound keeps the number storable.
+MAX_MIN_DOCS = 1_000_000
 
 
 class TopicPhrasesParams(FilterParams):
@@ -38,7 +40,7 @@ class MinedPhrasesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(100, ge=1, le=MAX_MINED_PHRASES, description="How many phrases, best first.")
-    min_docs: int = Field(2, ge=1, description="Fewest documents a phrase must be used in.")
+    min_docs: int = Field(2, ge=1, le=MAX_MIN_DOCS, description="Fewest documents a phrase must be used in.")
 
 
 class ExampleOut(BaseModel):
@@ -109,7 +111,9 @@ class BankEntryIn(BaseModel):
     phrase: str = Field(min_length=1, max_length=MAX_PHRASE_CHARS, examples=["精准招商"])
     tags: list[str] = Field(default_factory=list, examples=[["招商引资", "方法"]])
     note: str = Field("", max_length=MAX_NOTE_CHARS, examples=["与“以商招商”“产业链招商”并列使用"])
-    source_chunk_id: str | None = Field(None, description="The passage the phrase was taken from.")
+    source_chunk_id: str | None = Field(
+        None, description="The passage the phrase was taken from; 422 unless it is a passage of the index."
+    )
 
 
 class BankEntryPatch(BaseModel):
@@ -120,7 +124,9 @@ class BankEntryPatch(BaseModel):
     phrase: str | None = Field(None, min_length=1, max_length=MAX_PHRASE_CHARS, examples=["以商招商"])
     tags: list[str] | None = Field(None, examples=[["招商引资"]])
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS, examples=["常与“乡贤招商”连用"])
-    source_chunk_id: str | None = None
+    source_chunk_id: str | None = Field(
+        None, description="A passage of the index (422 otherwise), or null to unlink the entry's passage."
+    )
 
     def names_source_chunk(self) -> bool:
         """Whether the request names `source_chunk_id` (null unlinks), rather than leaving it as it is."""
@@ -147,7 +153,7 @@ class BankListParams(BaseModel):
     tag: str | None = Field(None, description="Only entries with this tag.", examples=["招商引资"])
     q: str | None = Field(None, description="Only entries whose phrase or note contains this.")
     limit: int = Field(50, ge=1, le=MAX_BANK_PAGE, description="Entries per page.")
-    offset: int = Field(0, ge=0, description="Entries to skip, for paging.")
+    offset: int = Field(0, ge=0, le=MAX_LIST_OFFSET, description="Entries to skip, for paging.")
 
 
 class BankList(BaseModel):
@@ -168,3 +174,4 @@ class BankList(BaseModel):
 
 class BankImportResult(BaseModel):
     imported: int = Field(description="Entries added or replaced (by id).")
+    unchanged: int = Field(description="Entries of the file the bank already held as they are (not written).")

@@ -9,9 +9,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from indexer.schema import ChunkView, DocType, Document, DocumentInfo, Filters, Hit, Level
 from indexer.search import SearchOptions, SearchPage
 from service.errors import parameter_error
+from service.openapi import maximum_setting
 from service.settings import Settings
 
 MAX_OFFSET = 1000
+# Listings page through at most this many items; the bound keeps every offset storable in SQLite.
+MAX_LIST_OFFSET = 1_000_000
 FIRST_YEAR = 1949
 LAST_YEAR = 2100
 MAX_CONTEXT = 10
@@ -38,7 +41,9 @@ class FilterParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     year_from: Year = Field(None, description="Earliest report year (inclusive).", examples=[2018])
-    year_to: Year = Field(None, description="Latest report year (inclusive).", examples=[2025])
+    year_to: Year = Field(
+        None, description="Latest report year (inclusive); not before year_from (422).", examples=[2025]
+    )
     level: Annotated[list[Level], BeforeValidator(as_list)] = Field(
         default_factory=list, description="Administrative levels (repeatable).", examples=[["国务院"]]
     )
@@ -70,7 +75,12 @@ class RankingParams(FilterParams):
     """How to rank and which page of the ranking to return."""
 
     mode: Mode = Field("hybrid", description="hybrid (default), semantic or keyword.")
-    k: int = Field(10, ge=1, description="Hits per page, at most the server's max_k (100 by default).")
+    k: int = Field(
+        10,
+        ge=1,
+        description="Hits per page, at most the server's max_k (100 by default).",
+        json_schema_extra=maximum_setting("max_k"),
+    )
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Hits to skip, for paging.")
     dedupe: bool = Field(True, description="Collapse near-identical passages into one hit.")
     per_document: int = Field(3, ge=0, le=100, description="Most hits from one document; 0 for no cap.")
@@ -117,8 +127,10 @@ class SearchParams(RankingParams):
 class SimilarRequest(RankingParams):
     """Paragraphs like a stored passage (`chunk_id`) or a pasted one (`text`), from other documents."""
 
-    chunk_id: str | None = Field(None, description="A passage from an earlier result.")
-    text: str | None = Field(None, description="A pasted paragraph.", examples=[PASTED_PARAGRAPH])
+    chunk_id: str | None = Field(None, description="A passage from an earlier result; or give `text`.")
+    text: str | None = Field(
+        None, description="A pasted paragraph; or give `chunk_id`.", examples=[PASTED_PARAGRAPH]
+    )
 
     def check(self, settings: Settings) -> None:
         super().check(settings)
@@ -132,7 +144,7 @@ class DocumentListParams(FilterParams):
     """A page of the document listing."""
 
     limit: int = Field(20, ge=1, le=200, description="Documents per page.")
-    offset: int = Field(0, ge=0, description="Documents to skip, for paging.")
+    offset: int = Field(0, ge=0, le=MAX_LIST_OFFSET, description="Documents to skip, for paging.")
 
 
 # --- responses --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -346,6 +347,8 @@ def test_max_k_and_max_query_chars_come_from_settings(built_index: BuiltIndex, m
         ("/documents", {"limit": 0}, "limit"),
         ("/documents", {"limit": 201}, "limit"),
         ("/documents", {"offset": -5}, "offset"),
+        ("/documents", {"offset": 1_000_001}, "offset"),
+        ("/documents", {"offset": 2**63}, "offset"),  # beyond SQLite's integers: was a 500
         ("/documents", {"year_from": 3000}, "year_from"),
     ],
 )
@@ -356,6 +359,16 @@ def test_other_parameters_out_of_bounds(client: TestClient, path: str, params: d
 def test_malformed_json_body(client: TestClient) -> None:
     response = client.post("/search", content=b"{not json", headers={"content-type": "application/json"})
     assert_error(response, 422, "invalid_parameter")
+
+
+@pytest.mark.parametrize("q", ["\x00\x01", "\u200b", "\x00 \t\x7f"])
+def test_a_query_of_nothing_but_control_characters_is_empty(client: TestClient, q: str) -> None:
+    for response in (
+        client.get("/search", params={"q": q}),
+        client.post("/search", json={"q": q}),
+        client.post("/similar", json={"text": q}),
+    ):
+        assert assert_error(response, 422, "invalid_input") == "query is empty"
 
 
 @pytest.mark.parametrize(
@@ -495,6 +508,7 @@ def test_unsupported_uploads_are_415_and_change_nothing(
     response = upload(writable_client, ("good.txt", NEW_REPORT.encode()), (name, data))
     message = assert_error(response, 415, "unsupported_file")
     assert name in message
+    assert "govsearch-upload" not in message and tempfile.gettempdir() not in message  # no server paths
     assert document_ids(writable_client) == before
 
 

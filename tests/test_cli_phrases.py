@@ -185,7 +185,10 @@ def test_export_then_import_restores_the_bank_exactly(
     runner = CliRunner()
     imported = runner.invoke(app, ["bank", "import", str(exported)], env=restored)
     assert imported.exit_code == 0, imported.output
-    assert imported.output == f"imported 2 entries into {tmp_path / 'restored.sqlite'}\n"
+    assert (
+        imported.output
+        == f"imported 2 entries into {tmp_path / 'restored.sqlite'}, 0 already there unchanged\n"
+    )
     again = runner.invoke(app, ["bank", "export", "--format", form], env=restored)
     assert again.stdout == printed.stdout
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import InvalidInput, UnknownBankEntry
-from indexer.phrasebank import PhraseBank
+from indexer.phrasebank import ImportReport, PhraseBank
 
 
 @pytest.fixture
@@ -105,11 +105,12 @@ def test_export_then_import_restores_the_bank_exactly(bank: PhraseBank, tmp_path
     bank.delete(bank.list(query="以商招商").entries[0].id)  # a gap in the ids must survive
     exported = bank.export_csv() if form == "csv" else bank.export_json()
     restored = PhraseBank(tmp_path / "restored.sqlite")
-    count = restored.import_csv(exported) if form == "csv" else restored.import_json(exported)
-    assert count == 3
+    report = restored.import_csv(exported) if form == "csv" else restored.import_json(exported)
+    assert report == ImportReport(imported=3, unchanged=0)
     assert restored.entries() == bank.entries()
-    # Importing the same export again replaces each entry by its id: nothing changes.
-    assert (restored.import_csv(exported) if form == "csv" else restored.import_json(exported)) == 3
+    # Importing the same export again finds every entry as it is: nothing is written.
+    again = restored.import_csv(exported) if form == "csv" else restored.import_json(exported)
+    assert again == ImportReport(imported=0, unchanged=3)
     assert restored.entries() == bank.entries()
 
 
@@ -120,10 +121,21 @@ def test_the_csv_export_is_readable_by_people(bank: PhraseBank) -> None:
 
 
 def test_a_hand_written_csv_needs_only_phrases(bank: PhraseBank) -> None:
-    count = bank.import_csv("\ufeffphrase,tags\n强链补链,产业链;招商\n飞地经济,\n")
-    assert count == 2
+    text = "\ufeffphrase,tags\n强链补链,产业链;招商\n飞地经济,\n"
+    assert bank.import_csv(text) == ImportReport(imported=2, unchanged=0)
     entry = bank.list(query="强链补链").entries[0]
     assert (entry.id, entry.tags, entry.note, entry.source_chunk_id) == (5, ("产业链", "招商"), "", None)
+    # Again: the phrases are there as the file has them (no times in it to compare), so nothing changes.
+    before = bank.entries()
+    assert bank.import_csv(text) == ImportReport(imported=0, unchanged=2)
+    assert bank.entries() == before
+
+
+def test_an_import_replaces_only_what_changed(bank: PhraseBank) -> None:
+    exported = json.loads(bank.export_json())
+    exported["entries"][1]["note"] = "新笔记"
+    assert bank.import_json(json.dumps(exported)) == ImportReport(imported=1, unchanged=3)
+    assert bank.get(exported["entries"][1]["id"]).note == "新笔记"
 
 
 HEADER = "id,phrase,tags,note,source_chunk_id,created,updated\n"
@@ -135,6 +147,9 @@ GOOD_ROW = "7,招大引强,招商,,,2024-01-02T03:04:05+00:00,2024-01-02T03:04:0
     [
         (HEADER + GOOD_ROW + "8,,招商,,,,\n", "CSV row 3: phrase"),
         (HEADER + GOOD_ROW + "abc,驻点招商,,,,,\n", "CSV row 3: id must be a positive whole number"),
+        (HEADER + GOOD_ROW + "²,驻点招商,,,,,\n", "CSV row 3: id must be a positive whole number"),
+        (HEADER + GOOD_ROW + "0,驻点招商,,,,,\n", "CSV row 3: id must be a positive whole number"),
+        (HEADER + GOOD_ROW + f"{2**63},驻点招商,,,,,\n", "CSV row 3: id must be a positive whole number"),
         (HEADER + GOOD_ROW + "8,驻点招商,,,,昨天,\n", "CSV row 3: '昨天' is not an ISO 8601 time"),
         (HEADER + GOOD_ROW + "8,驻点招商,,,,2024-01-02T03:04:05,\n", "CSV row 3: time"),
         (HEADER + GOOD_ROW + "8,招大引强,,,,,\n", "CSV row 3: phrase '招大引强' repeats CSV row 2"),
@@ -173,6 +188,24 @@ def test_a_bad_json_is_refused_and_imports_nothing(bank: PhraseBank, text: str, 
         bank.import_json(text)
     assert message in str(raised.value)
     assert bank.entries() == before
+
+
+def test_links_are_checked_against_the_passages_given(bank: PhraseBank) -> None:
+    passages = {"c-1", "c-2", "c-3"}
+    checked = PhraseBank(bank.path, passages.__contains__)
+    with pytest.raises(InvalidInput, match="source_chunk_id 'c-9' is not a passage of the index"):
+        checked.create("新短语", source_chunk_id="c-9")
+    assert checked.create("新短语", source_chunk_id="c-3").source_chunk_id == "c-3"
+    first = checked.list(query="精准招商").entries[0]
+    with pytest.raises(InvalidInput, match="'c-9'"):
+        checked.update(first.id, source_chunk_id="c-9")
+    # A link the entry already has is not checked again (its passage may have been deleted since).
+    passages.discard("c-1")
+    assert checked.update(first.id, note="新笔记").source_chunk_id == "c-1"
+    row = f"{first.id},精准招商,,,c-1,,\n"
+    assert checked.import_csv(HEADER + row) == ImportReport(imported=1, unchanged=0)
+    with pytest.raises(InvalidInput, match="CSV row 2: source_chunk_id 'c-9'"):
+        checked.import_csv(HEADER + "99,新的短语,,,c-9,,\n")
 
 
 def test_the_bank_survives_reopening(bank: PhraseBank) -> None:

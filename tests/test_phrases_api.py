@@ -14,13 +14,15 @@ from index_fixture import BuiltIndex
 
 PASTED = "加大招商引资力度，积极承接产业转移，推动一批重大项目落地见效，持续优化外商投资环境。"
 ENTRY_KEYS = {"id", "phrase", "tags", "note", "source_chunk_id", "created", "updated"}
+# Stands for a real chunk id in ENTRIES: an entry may only link to a passage of the index.
+PASSAGE = "<a passage of the index>"
 # Notes and tags that need quoting in CSV, so the round trip is tested where it can break.
 ENTRIES = [
     {
         "phrase": "精准招商",
         "tags": ["招商引资", "方法"],
         "note": '带逗号，"引号" 和\n换行',
-        "source_chunk_id": "c-1",
+        "source_chunk_id": PASSAGE,
     },
     {"phrase": "以商招商", "tags": ["招商引资"]},
     {"phrase": "苦干实干、勇毅前行、接续奋斗", "tags": ["四字格"], "note": "  前后空格  "},
@@ -52,10 +54,17 @@ def add(client: TestClient, entry: dict, headers: dict | None = None) -> Respons
     return client.post("/bank", json=entry, headers=headers)
 
 
+def a_passage(client: TestClient) -> str:
+    response = client.get("/search", params={"q": "招商引资", "k": 1})
+    assert response.status_code == 200, response.text
+    return str(response.json()["hits"][0]["chunk_id"])
+
+
 def filled(client: TestClient) -> list[dict]:
+    passage = a_passage(client)
     created = []
     for entry in ENTRIES:
-        response = add(client, entry)
+        response = add(client, {**entry, "source_chunk_id": passage} if PASSAGE in entry.values() else entry)
         assert response.status_code == 201, response.text
         created.append(response.json())
     return created
@@ -155,6 +164,14 @@ def test_topic_phrases_need_a_query(client: TestClient) -> None:
     assert_error(client.get("/phrases"), 422, "invalid_parameter", "q")
 
 
+def test_a_topic_of_nothing_but_control_characters_is_empty(client: TestClient) -> None:
+    for response in (
+        client.get("/phrases", params={"q": "\x00\x01"}),
+        client.post("/phrases", json={"q": "\u200b"}),
+    ):
+        assert assert_error(response, 422, "invalid_input") == "query is empty"
+
+
 # --- mined phrases ---------------------------------------------------------------------------------------
 
 
@@ -178,7 +195,14 @@ def test_mined_phrases_are_used_by_several_documents(client: TestClient) -> None
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"min_docs": 0}, "min_docs"), ({"top": 5}, "top")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"min_docs": 0}, "min_docs"),
+        ({"min_docs": 1_000_001}, "min_docs"),
+        ({"min_docs": 2**63}, "min_docs"),  # beyond SQLite's integers: was a 500
+        ({"top": 5}, "top"),
+    ],
 )
 def test_mined_phrase_parameters_out_of_bounds(client: TestClient, params: dict, field: str) -> None:
     assert_error(client.get("/phrases/mined", params=params), 422, "invalid_parameter", field)
@@ -288,10 +312,51 @@ def test_entries_the_bank_refuses_are_422(
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"offset": -1}, "offset"), ({"tags": "x"}, "tags")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 501}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 1_000_001}, "offset"),
+        ({"offset": 2**63}, "offset"),  # beyond SQLite's integers: was a 500
+        ({"tags": "x"}, "tags"),
+    ],
 )
 def test_bank_listing_parameters_out_of_bounds(bank_client: TestClient, params: dict, field: str) -> None:
     assert_error(bank_client.get("/bank", params=params), 422, "invalid_parameter", field)
+
+
+@pytest.mark.parametrize("entry_id", ["0", "-1", str(2**63), str(10**30)])
+@pytest.mark.parametrize(("method", "body"), [("GET", None), ("PATCH", {"note": "x"}), ("DELETE", None)])
+def test_entry_ids_outside_sqlite_integers_are_422(
+    bank_client: TestClient, method: str, body: dict | None, entry_id: str
+) -> None:
+    response = bank_client.request(method, f"/bank/{entry_id}", json=body)
+    assert_error(response, 422, "invalid_parameter", "entry_id")
+
+
+def test_the_largest_entry_id_is_merely_unknown(bank_client: TestClient) -> None:
+    assert_error(bank_client.get(f"/bank/{2**63 - 1}"), 404, "unknown_bank_entry")
+
+
+# --- links to passages -----------------------------------------------------------------------------------
+
+
+def test_an_entry_links_only_to_a_passage_of_the_index(bank_client: TestClient) -> None:
+    unknown = "0000000000000000"
+    refused = add(bank_client, {"phrase": "精准招商", "source_chunk_id": unknown})
+    message = assert_error(refused, 422, "invalid_input")
+    assert message == f"source_chunk_id '{unknown}' is not a passage of the index"
+    assert bank_client.get("/bank").json()["total"] == 0
+
+    passage = a_passage(bank_client)
+    entry = add(bank_client, {"phrase": "精准招商", "source_chunk_id": passage}).json()
+    assert entry["source_chunk_id"] == passage
+    relinked = bank_client.patch(f"/bank/{entry['id']}", json={"source_chunk_id": unknown})
+    assert assert_error(relinked, 422, "invalid_input") == message
+    row = f"9,以商招商,,,{unknown},,\n"
+    imported = import_file(bank_client, "bank.csv", (HEADER + row).encode())
+    assert assert_error(imported, 422, "invalid_input") == f"CSV row 2: {message}"
+    assert bank_client.get("/bank").json()["entries"] == [entry]
 
 
 # --- export and import -----------------------------------------------------------------------------------
@@ -330,14 +395,15 @@ def test_export_then_import_through_http_restores_the_bank_exactly(
     with client_for(built_index.index, settings) as restored:
         response = import_file(restored, f"phrasebank.{form}", exported.content)
         assert response.status_code == 200, response.text
-        assert response.json() == {"imported": len(ENTRIES) - 1}
+        assert response.json() == {"imported": len(ENTRIES) - 1, "unchanged": 0}
         assert export(restored, form).content == exported.content
         assert (
             restored.get("/bank", params={"limit": 500}).json()
             == bank_client.get("/bank", params={"limit": 500}).json()
         )
-        # The same file again replaces each entry by its id: nothing changes.
-        assert import_file(restored, f"phrasebank.{form}", exported.content).json() == {"imported": 3}
+        # The same file again finds every entry as it is: nothing is written, and the answer says so.
+        again = import_file(restored, f"phrasebank.{form}", exported.content)
+        assert again.json() == {"imported": 0, "unchanged": len(ENTRIES) - 1}
         assert export(restored, form).content == exported.content
 
 
@@ -345,7 +411,7 @@ def test_a_csv_saved_by_excel_in_gbk_imports(bank_client: TestClient) -> None:
     data = "phrase,tags,note\n强链补链,产业链;招商,补齐短板\n飞地经济,,\n".encode("gb18030")
     response = import_file(bank_client, "素材.csv", data)
     assert response.status_code == 200, response.text
-    assert response.json() == {"imported": 2}
+    assert response.json() == {"imported": 2, "unchanged": 0}
     entries = bank_client.get("/bank").json()["entries"]
     assert [(entry["phrase"], entry["tags"], entry["note"]) for entry in entries] == [
         ("飞地经济", [], ""),
@@ -385,6 +451,11 @@ GOOD_ROW = "7,招大引强,招商,,,2024-01-02T03:04:05+00:00,2024-01-02T03:04:0
             "JSON entry 2: not an object",
         ),
         ("bank.txt", HEADER + GOOD_ROW, "name it .csv or .json"),
+        (
+            "big.csv",
+            HEADER + GOOD_ROW + f"{2**63},驻点招商,,,,,\n",  # beyond SQLite's integers: was a 500
+            "CSV row 3: id must be a positive whole number of at most 9223372036854775807",
+        ),
     ],
 )
 def test_a_bad_file_is_422_with_its_row_and_imports_nothing(
@@ -399,7 +470,7 @@ def test_a_bad_file_is_422_with_its_row_and_imports_nothing(
 
 def test_the_format_may_be_given_for_any_file_name(bank_client: TestClient) -> None:
     response = import_file(bank_client, "素材.txt", (HEADER + GOOD_ROW).encode(), format="csv")
-    assert response.json() == {"imported": 1}
+    assert response.json() == {"imported": 1, "unchanged": 0}
     assert bank_client.get("/bank/7").json()["phrase"] == "招大引强"
     assert_error(
         bank_client.get("/bank/export", params={"format": "xml"}), 422, "invalid_parameter", "format"
@@ -433,7 +504,8 @@ def test_an_import_above_the_upload_limit_is_413(
         rows = "".join(f"招商短语{number}\n" for number in range(300))
         assert_error(import_file(client, "big.csv", ("phrase\n" + rows).encode()), 413, "payload_too_large")
         assert client.get("/bank").json()["total"] == 0
-        assert import_file(client, "small.csv", "phrase\n精准招商\n".encode()).json() == {"imported": 1}
+        small = import_file(client, "small.csv", "phrase\n精准招商\n".encode())
+        assert small.json() == {"imported": 1, "unchanged": 0}
 
 
 # --- the API key, a missing index, the documentation ----------------------------------------------------
@@ -445,7 +517,7 @@ def test_api_key_guards_every_bank_edit(built_index: BuiltIndex, model_dir: Path
     )
     good = {"X-API-Key": "correct horse"}
     with client_for(built_index.index, settings) as client:
-        entry = add(client, ENTRIES[0], headers=good).json()
+        entry = add(client, ENTRIES[3], headers=good).json()
         csv = (HEADER + GOOD_ROW).encode()
         for headers in (None, {"X-API-Key": "wrong"}, {"X-API-Key": ""}):
             assert_error(add(client, ENTRIES[1], headers=headers), 401, "unauthorized")
@@ -476,7 +548,11 @@ def test_the_bank_works_without_an_index_but_phrases_need_one(tmp_path: Path, mo
             code = response.json()["error"]["code"]
             assert code in {"index_loading", "index_not_found"}, response.text
             assert_error(response, 503, code)
-        assert add(client, ENTRIES[0]).status_code == 201
+        assert add(client, ENTRIES[1]).status_code == 201
+        assert client.get("/bank").json()["total"] == 1
+        # Only a link to a passage needs the index, to check that the passage exists.
+        linked = add(client, {"phrase": "精准招商", "source_chunk_id": "c-1"})
+        assert_error(linked, 503, linked.json()["error"]["code"])
         assert client.get("/bank").json()["total"] == 1
 
 

@@ -59,7 +59,7 @@ UPLOAD_BODY = multipart_files_body(
 def list_documents(
     params: Annotated[DocumentListParams, Query()], index: IndexDep, settings: SettingsDep
 ) -> DocumentList:
-    """Indexed documents, newest first, filtered like a search."""
+    """Indexed documents, newest first, filtered like a search; `year_to` before `year_from` is 422."""
     params.check(settings)
     documents, total = index.documents(params.filters(), params.limit, params.offset)
     return DocumentList(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from indexer.errors import UnknownChunk
 from indexer.phrasebank import KEEP, PhraseBank
+from indexer.phrasebank_records import MAX_ENTRY_ID
 from service.bank_files import BankFormat, export_bank, format_of, import_bank
-from service.dependencies import IndexDep, SettingsDep, require_api_key
+from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented, parameter_error
 from service.phrase_schemas import (
     BankEntryIn,
@@ -36,6 +38,7 @@ NOT_FOUND = documented((404, "No bank entry with that id."))
 CONFLICT = documented((409, "The phrase is already in the bank; the message gives its id."))
 IMPORT_ERRORS: Responses = {
     **UNAUTHORIZED,
+    **UNAVAILABLE,
     **documented(
         (413, "The file is larger than max_upload_bytes."),
         (415, "Not multipart, or a file that is not text."),
@@ -78,12 +81,24 @@ PATCH_EXAMPLES = {
 }
 
 
-def phrase_bank(settings: SettingsDep) -> PhraseBank:
-    """The bank file named by the settings; each call opens its own connection, so this is cheap."""
-    return PhraseBank(settings.bank_path)
+def phrase_bank(settings: SettingsDep, holder: HolderDep) -> PhraseBank:
+    """The bank file named by the settings; each call opens its own connection, so this is cheap.
+
+    Links to passages are checked against the index, which is needed (503) only when an entry names one.
+    """
+
+    def known_passage(chunk_id: str) -> bool:
+        try:
+            holder.get().chunk(chunk_id, context=0)
+        except UnknownChunk:
+            return False
+        return True
+
+    return PhraseBank(settings.bank_path, known_passage)
 
 
 BankDep = Annotated[PhraseBank, Depends(phrase_bank)]
+EntryId = Annotated[int, Path(ge=1, le=MAX_ENTRY_ID, description="The entry's id (see GET /bank).")]
 
 
 # --- phrases ---------------------------------------------------------------------------------------------
@@ -99,7 +114,10 @@ BankDep = Annotated[PhraseBank, Depends(phrase_bank)]
 def topic_phrases(
     params: Annotated[TopicPhrasesParams, Query()], index: IndexDep, settings: SettingsDep
 ) -> TopicPhrasesResponse:
-    """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences."""
+    """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences.
+
+    `year_to` before `year_from` is 422.
+    """
     params.check(settings)
     return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
 
@@ -116,7 +134,10 @@ def topic_phrases_long(
     index: IndexDep,
     settings: SettingsDep,
 ) -> TopicPhrasesResponse:
-    """The same with the topic in a JSON body, for pasted paragraphs too long for a URL."""
+    """The same with the topic in a JSON body, for pasted paragraphs too long for a URL.
+
+    `year_to` before `year_from` is 422.
+    """
     params.check(settings)
     return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
 
@@ -147,7 +168,7 @@ def list_entries(params: Annotated[BankListParams, Query()], bank: BankDep) -> B
     "/bank",
     status_code=201,
     response_model=BankEntryOut,
-    responses={**INVALID, **UNAUTHORIZED, **CONFLICT},
+    responses={**INVALID, **UNAUTHORIZED, **CONFLICT, **UNAVAILABLE},
     dependencies=[Depends(require_api_key)],
     tags=BANK,
     summary="Save a phrase",
@@ -155,7 +176,10 @@ def list_entries(params: Annotated[BankListParams, Query()], bank: BankDep) -> B
 def create_entry(
     entry: Annotated[BankEntryIn, Body(openapi_examples=ENTRY_EXAMPLES)], bank: BankDep
 ) -> BankEntryOut:
-    """Keep a phrase with tags, a note and the passage it came from; a phrase is kept once (409)."""
+    """Keep a phrase with tags, a note and the passage it came from; a phrase is kept once (409).
+
+    `source_chunk_id` must be a passage of the index (422 otherwise; 503 while no index is loaded).
+    """
     return BankEntryOut.of(bank.create(entry.phrase, entry.tags, entry.note, entry.source_chunk_id))
 
 
@@ -204,7 +228,11 @@ async def import_entries(
         BankFormat | None, Query(alias="format", description="csv or json (default: from the file name).")
     ] = None,
 ) -> BankImportResult:
-    """Add the entries of a file, replacing those with the same id; a bad row imports nothing (422)."""
+    """Add the entries of a file, replacing those with the same id; a bad row imports nothing (422).
+
+    Entries the bank already holds as they are are not written, only counted (`unchanged`). A
+    `source_chunk_id` new to its entry must be a passage of the index (422 naming the row otherwise).
+    """
     files = await receive_files(request, settings.max_upload_bytes)
     try:
         if len(files) != 1:
@@ -214,11 +242,12 @@ async def import_entries(
     finally:
         for file in files:
             await file.close()
-    return BankImportResult(imported=await run_in_threadpool(import_bank, bank, data, form))
+    report = await run_in_threadpool(import_bank, bank, data, form)
+    return BankImportResult(imported=report.imported, unchanged=report.unchanged)
 
 
 @router.get("/bank/{entry_id}", response_model=BankEntryOut, responses={**INVALID, **NOT_FOUND}, tags=BANK)
-def get_entry(entry_id: int, bank: BankDep) -> BankEntryOut:
+def get_entry(entry_id: EntryId, bank: BankDep) -> BankEntryOut:
     """One saved phrase."""
     return BankEntryOut.of(bank.get(entry_id))
 
@@ -226,14 +255,15 @@ def get_entry(entry_id: int, bank: BankDep) -> BankEntryOut:
 @router.patch(
     "/bank/{entry_id}",
     response_model=BankEntryOut,
-    responses={**INVALID, **NOT_FOUND, **UNAUTHORIZED, **CONFLICT},
+    responses={**INVALID, **NOT_FOUND, **UNAUTHORIZED, **CONFLICT, **UNAVAILABLE},
     dependencies=[Depends(require_api_key)],
     tags=BANK,
 )
 def update_entry(
-    entry_id: int, patch: Annotated[BankEntryPatch, Body(openapi_examples=PATCH_EXAMPLES)], bank: BankDep
+    entry_id: EntryId, patch: Annotated[BankEntryPatch, Body(openapi_examples=PATCH_EXAMPLES)], bank: BankDep
 ) -> BankEntryOut:
-    """Change the given fields of an entry; the others stay."""
+    """Change the given fields of an entry; the others stay. A new `source_chunk_id` must be a passage
+    of the index (422 otherwise; 503 while no index is loaded)."""
     updated = bank.update(
         entry_id,
         phrase=patch.phrase,
@@ -251,7 +281,7 @@ def update_entry(
     dependencies=[Depends(require_api_key)],
     tags=BANK,
 )
-def delete_entry(entry_id: int, bank: BankDep) -> Response:
+def delete_entry(entry_id: EntryId, bank: BankDep) -> Response:
     """Remove a saved phrase."""
     bank.delete(entry_id)
     return Response(status_code=204)

@@ -39,7 +39,11 @@ SIMILAR_EXAMPLES = {
 def search(
     params: Annotated[SearchParams, Query()], index: IndexDep, settings: SettingsDep
 ) -> SearchResponse:
-    """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several."""
+    """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several.
+
+    422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
+    white space and control characters.
+    """
     params.check(settings)
     return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
 
@@ -50,7 +54,11 @@ def search_long(
     index: IndexDep,
     settings: SettingsDep,
 ) -> SearchResponse:
-    """The same search with the query in a JSON body, for pasted paragraphs too long for a URL."""
+    """The same search with the query in a JSON body, for pasted paragraphs too long for a URL.
+
+    422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
+    white space and control characters.
+    """
     params.check(settings)
     return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
 
@@ -63,7 +71,11 @@ def similar(
     index: IndexDep,
     settings: SettingsDep,
 ) -> SearchResponse:
-    """Paragraphs like a stored passage (from other documents) or like a pasted paragraph."""
+    """Paragraphs like a stored passage (from other documents) or like a pasted paragraph.
+
+    Give exactly one of `chunk_id` and `text`: both, or neither, is 422. 422 also for `k` above the
+    server's max_k and `year_to` before `year_from`; 404 for an unknown `chunk_id`.
+    """
     request.check(settings)
     if request.chunk_id:
         page = index.similar(request.chunk_id, request.options(settings))
