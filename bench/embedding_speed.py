@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from indexer.embedding import Embedder
-from indexer.hardware import cpu_capability, cpu_flags
+from indexer.embedding.embedder import Embedder
+from indexer.embedding.hardware import cpu_capability, cpu_flags
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "national" / "government_work_reports.jsonl"

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import ModuleType
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_paths
-from indexer.schema import Filters
-from indexer.search import SearchOptions
+from indexer.ingest.pipeline import ingest_paths
+from indexer.records import Filters
+from indexer.search.searcher import SearchOptions
 
 MODES = ("keyword", "semantic", "hybrid")
 

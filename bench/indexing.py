@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_paths
+from indexer.ingest.pipeline import ingest_paths
 
 
 def timed_update(index_dir: Path, model_dir: Path, corpus: Path) -> tuple[float, float, int, int]:

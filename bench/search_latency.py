@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from indexer.index import Index, IndexConfig
-from indexer.search import SearchOptions
+from indexer.search.searcher import SearchOptions
 
 FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "安全生产", "科技创新 创新驱动发展"]
 

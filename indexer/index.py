@@ -25,19 +25,19 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from indexer.catalog import Catalog, StoredChunk
-from indexer.cleaning import normalize_for_search
-from indexer.embedding import Embedder
+from indexer.embedding.embedder import Embedder
+from indexer.embedding.hardware import Precision
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
-from indexer.hardware import Precision
-from indexer.ingest import IngestResult
-from indexer.phrase_mining import MinedPhrase, mine_phrases
-from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
-from indexer.search import Searcher, SearchOptions, SearchPage
-from indexer.tokenize import tokenize_for_search
-from indexer.topic_phrases import TopicPhrase, topic_phrases
-from indexer.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
-from indexer.vectors import TEMPORARY_SUFFIX, FaissStore, IndexKind
+from indexer.ingest.pipeline import IngestResult
+from indexer.phrases.mining import MinedPhrase, mine_phrases
+from indexer.phrases.topics import TopicPhrase, topic_phrases
+from indexer.records import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
+from indexer.search.searcher import Searcher, SearchOptions, SearchPage
+from indexer.store.catalog import Catalog, StoredChunk
+from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
+from indexer.store.vectors import TEMPORARY_SUFFIX, FaissStore, IndexKind
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import tokenize_for_search
 
 FORMAT_VERSION = "1"
 EMBED_BATCH = 256
@@ -147,7 +147,7 @@ class Index:
     # --- writing --------------------------------------------------------------------------------------
 
     def sync(self, result: IngestResult, progress: Progress | None = None) -> UpdateReport:
-        """Make the index mirror the folders and files just read (see `indexer.updates`)."""
+        """Make the index mirror the folders and files just read (see `indexer.store.updates`)."""
         with self._write_lock:
             return self._apply(plan_sync(self.catalog, result), progress)
 

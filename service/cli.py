@@ -12,13 +12,13 @@ import typer
 import uvicorn
 from tqdm import tqdm
 
-from indexer.embedding import model_id_of
+from indexer.embedding.embedder import model_id_of
+from indexer.embedding.model_fetch import fetch_model
 from indexer.errors import GovsearchError, IndexNotFound
-from indexer.ingest import IngestResult, ingest_paths
-from indexer.model_fetch import fetch_model
-from indexer.schema import Filters
-from indexer.search import Mode, SearchOptions, SearchPage
-from indexer.updates import UpdatePlan
+from indexer.ingest.pipeline import IngestResult, ingest_paths
+from indexer.records import Filters
+from indexer.search.searcher import Mode, SearchOptions, SearchPage
+from indexer.store.updates import UpdatePlan
 from service.app import create_app
 from service.cli_common import fail, load_settings, open_index
 from service.cli_phrases import bank_app, phrases

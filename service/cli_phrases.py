@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
+from indexer.bank.store import KEEP, PhraseBank
 from indexer.errors import GovsearchError
-from indexer.phrase_mining import MinedPhrase
-from indexer.phrasebank import KEEP, PhraseBank
-from indexer.topic_phrases import TopicPhrase
-from service.bank_files import BankFormat, export_bank, format_of, import_bank
+from indexer.phrases.mining import MinedPhrase
+from indexer.phrases.topics import TopicPhrase
 from service.cli_common import fail, load_settings, open_index
 from service.phrase_schemas import (
     MAX_BANK_PAGE,

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.phrase_mining import MinedPhrase, PhraseKind
-from indexer.phrasebank import BankPage
-from indexer.phrasebank_records import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
-from indexer.topic_phrases import Example, TopicPhrase
+from indexer.bank.records import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
+from indexer.bank.store import BankPage
+from indexer.phrases.mining import MinedPhrase, PhraseKind
+from indexer.phrases.topics import Example, TopicPhrase
 from service.schemas import MAX_LIST_OFFSET, PASTED_PARAGRAPH, FilterParams, check_text
 from service.settings import Settings
 

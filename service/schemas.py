@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from indexer.schema import ChunkView, DocType, Document, DocumentInfo, Filters, Hit, Level
-from indexer.search import SearchOptions, SearchPage
+from indexer.records import ChunkView, DocType, Document, DocumentInfo, Filters, Hit, Level
+from indexer.search.searcher import SearchOptions, SearchPage
 from service.errors import parameter_error
 from service.openapi import maximum_setting
 from service.settings import Settings

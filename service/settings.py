@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.hardware import Precision
-from indexer.readers import MAX_DOCUMENT_CHARS
+from indexer.embedding.hardware import Precision
+from indexer.ingest.readers import MAX_DOCUMENT_CHARS
 
 BANK_FILE_NAME = "bank.sqlite"
 

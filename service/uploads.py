@@ -14,9 +14,9 @@ from starlette.types import Message
 
 from indexer.errors import UnsupportedFile
 from indexer.index import Index, UpdateReport
-from indexer.ingest import ingest_file
-from indexer.schema import Chunk, Document
-from indexer.updates import Documents
+from indexer.ingest.pipeline import ingest_file
+from indexer.records import Chunk, Document
+from indexer.store.updates import Documents
 from service.errors import ApiError, parameter_error
 
 # Uploaded files are indexed as `uploads/<name>` with origin "upload": an upload only ever adds (two

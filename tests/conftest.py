@@ -8,8 +8,8 @@ import pytest
 from index_fixture import built_index, corpus_index, writable_index  # noqa: F401  (fixtures: a small real index)
 from live_server import browser, page  # noqa: F401  (fixtures: headless Chromium and a tab)
 
-from indexer.embedding import Embedder
-from indexer.model_fetch import fetch_model
+from indexer.embedding.embedder import Embedder
+from indexer.embedding.model_fetch import fetch_model
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import faiss
 
-from indexer.catalog import Catalog
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_paths
-from indexer.vectors import FaissStore
+from indexer.ingest.pipeline import ingest_paths
+from indexer.store.catalog import Catalog
+from indexer.store.vectors import FaissStore
 
 
 def die() -> None:

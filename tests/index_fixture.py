@@ -11,7 +11,7 @@ import pytest
 from shared import shared_dir
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_paths
+from indexer.ingest.pipeline import ingest_paths
 
 REPORTS = Path(__file__).resolve().parent / "data" / "reports"
 CATALOG = "catalog.sqlite"

@@ -10,8 +10,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.phrase_stats import update_phrase_stats
-from indexer.schema import Chunk, Document
+from indexer.phrases.statistics import update_phrase_stats
+from indexer.records import Chunk, Document
 
 SCHEMA = """
 CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT, source TEXT, year INTEGER);

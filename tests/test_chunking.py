@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chunking import MIN_CHUNK_CHARS, chunk_document, chunk_id
-from indexer.ingest import ingest_file
-from indexer.schema import Chunk, Document
+from indexer.ingest.chunking import MIN_CHUNK_CHARS, chunk_document, chunk_id
+from indexer.ingest.pipeline import ingest_file
+from indexer.records import Chunk, Document
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

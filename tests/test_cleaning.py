@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cleaning import clean_text, normalize_for_search
+from indexer.ingest.cleaning import clean_text
+from indexer.text.normalize import normalize_for_search
 
 DATA = Path(__file__).parent / "data" / "ingest"
 BODY = "坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，加快构建新发展格局。"

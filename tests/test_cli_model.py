@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from indexer.model_fetch import MANIFEST_NAME
+from indexer.embedding.model_fetch import MANIFEST_NAME
 from service.cli import app
 
 

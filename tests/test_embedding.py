@@ -11,10 +11,10 @@ import pytest
 import torch
 import transformers
 
-from indexer.embedding import Embedder, default_device, model_id_of
+from indexer.embedding.embedder import Embedder, default_device, model_id_of
+from indexer.embedding.hardware import choose_precision, cpu_flags, resolve_precision
+from indexer.embedding.model_fetch import read_manifest
 from indexer.errors import ModelNotFound
-from indexer.hardware import choose_precision, cpu_flags, resolve_precision
-from indexer.model_fetch import read_manifest
 
 # Measured once with fp32 on CPU; a change means other weights, pooling or normalisation.
 CANONICAL_SENTENCE = "坚持稳中求进工作总基调"

@@ -21,7 +21,7 @@ from index_fixture import BuiltIndex
 from typer.testing import CliRunner
 
 from indexer.errors import DocumentTooLarge
-from indexer.readers import read_file
+from indexer.ingest.readers import read_file
 from service.cli import app as cli
 
 REPORT = (

@@ -19,9 +19,9 @@ from index_fixture import REPORTS, BuiltIndex
 
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument, UnsupportedFile
 from indexer.index import Index, IndexConfig
-from indexer.ingest import ingest_file, ingest_paths
-from indexer.schema import Filters
-from indexer.search import SearchOptions
+from indexer.ingest.pipeline import ingest_file, ingest_paths
+from indexer.records import Filters
+from indexer.search.searcher import SearchOptions
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "reports"
 

@@ -12,11 +12,12 @@ import pytest
 from shared import national_jsonl, seed_files, shared_dir
 from tokenizers import Tokenizer
 
-from indexer.chunking import MIN_CHUNK_CHARS
-from indexer.cleaning import clean_text, normalize_for_search
-from indexer.ingest import IngestResult, ingest_file, ingest_paths
-from indexer.readers import read_file
-from indexer.schema import Chunk, Document
+from indexer.ingest.chunking import MIN_CHUNK_CHARS
+from indexer.ingest.cleaning import clean_text
+from indexer.ingest.pipeline import IngestResult, ingest_file, ingest_paths
+from indexer.ingest.readers import read_file
+from indexer.records import Chunk, Document
+from indexer.text.normalize import normalize_for_search
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "ingest"

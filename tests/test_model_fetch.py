@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import ModelNotFound
-from indexer.model_fetch import (
+from indexer.embedding.model_fetch import (
     MANIFEST_NAME,
     PYTORCH_WEIGHTS,
     WHEEL_FILES,
@@ -19,6 +18,7 @@ from indexer.model_fetch import (
     model_id_for,
     sha256_of,
 )
+from indexer.errors import ModelNotFound
 
 
 def test_installed_model_is_described_by_its_manifest(model_dir: Path) -> None:

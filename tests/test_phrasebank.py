@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.bank.store import ImportReport, PhraseBank
 from indexer.errors import InvalidInput, UnknownBankEntry
-from indexer.phrasebank import ImportReport, PhraseBank
 
 
 @pytest.fixture

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from phrase_catalog import add_documents, chunks_containing, open_catalog
 
-from indexer.cleaning import normalize_for_search
 from indexer.errors import InvalidInput, UnknownDocument
 from indexer.index import Index
-from indexer.ingest import ingest_paths
-from indexer.phrase_candidates import Kind, find_candidates
-from indexer.phrase_mining import mine_phrases
-from indexer.phrase_stats import corpus_phrase_counts, update_phrase_stats
-from indexer.tokenize import cut_words
-from indexer.topic_phrases import topic_phrases
+from indexer.ingest.pipeline import ingest_paths
+from indexer.phrases.candidates import Kind, find_candidates
+from indexer.phrases.mining import mine_phrases
+from indexer.phrases.statistics import corpus_phrase_counts, update_phrase_stats
+from indexer.phrases.topics import topic_phrases
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import cut_words
 
 FIXTURES = Path(__file__).parent / "data" / "phrases"
 # Planted in the fixture reports: in three documents, in one document (three times), in two as a series.

@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from indexer.errors import UnsupportedFile
-from indexer.readers import SUPPORTED_SUFFIXES, read_file
+from indexer.ingest.readers import SUPPORTED_SUFFIXES, read_file
 
 DATA = Path(__file__).parent / "data" / "ingest"
 RESOLUTION = (DATA / "2023_npc_resolution.txt").read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ from index_fixture import REPORTS, BuiltIndex
 
 from indexer.errors import InvalidInput, UnknownChunk
 from indexer.index import Index
-from indexer.ingest import ingest_paths
-from indexer.schema import Filters
-from indexer.search import SearchOptions, fuse, keyword_weight, min_max
+from indexer.ingest.pipeline import ingest_paths
+from indexer.records import Filters
+from indexer.search.searcher import SearchOptions, fuse, keyword_weight, min_max
 
 
 def top(index: Index, query: str, **options: object) -> list[str]:

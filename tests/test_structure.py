@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from shared import national_jsonl, seed_files
 
-from indexer.cleaning import clean_text
-from indexer.ingest import ingest_file
-from indexer.metadata import chinese_number, extract_metadata
-from indexer.schema import DocType, Level
-from indexer.structure import Heading, detect_heading, is_part_title, split_compilation
+from indexer.ingest.cleaning import clean_text
+from indexer.ingest.metadata import chinese_number, extract_metadata
+from indexer.ingest.pipeline import ingest_file
+from indexer.ingest.structure import Heading, detect_heading, is_part_title, split_compilation
+from indexer.records import DocType, Level
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.rulefiles import rule_lines
-from indexer.tokenize import cut_words, stopwords, tokenize_for_search
+from indexer.text.rules import rule_lines
+from indexer.text.tokenize import cut_words, stopwords, tokenize_for_search
 
 USER_TERMS = [line.split()[0] for line in rule_lines("userdict.txt")]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.vectors import BruteForceStore, FaissStore, VectorStore
+from indexer.store.vectors import BruteForceStore, FaissStore, VectorStore
 
 
 def unit_vectors(count: int, dimension: int = 64, seed: int = 7) -> np.ndarray:

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
+from indexer.bank.records import MAX_ENTRY_ID
+from indexer.bank.store import KEEP, PhraseBank
 from indexer.errors import UnknownChunk
-from indexer.phrasebank import KEEP, PhraseBank
-from indexer.phrasebank_records import MAX_ENTRY_ID
-from service.bank_files import BankFormat, export_bank, format_of, import_bank
 from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented, parameter_error
 from service.phrase_schemas import (

@@ -1,6 +1,6 @@
 """Metadata of one cleaned report: title, year, administrative level, region and document type.
 
-Every rule is data under indexer/data/ (levels.txt, doc_types.txt, years.txt, npc_sessions.txt,
+Every rule is data under indexer/text/data/ (levels.txt, doc_types.txt, years.txt, npc_sessions.txt,
 regions.txt); this module reads the title first, then the opening of the text, as a reader would.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from indexer.rulefiles import rule_rows
-from indexer.schema import DocType, Level
-from indexer.structure import MAX_HEADING_CHARS, detect_heading
+from indexer.ingest.structure import MAX_HEADING_CHARS, detect_heading
+from indexer.records import DocType, Level
+from indexer.text.rules import rule_rows
 
 # Level and type show in the salutation and first paragraph; deeper text names other governments.
 OPENING_CHARS = 500

@@ -14,8 +14,8 @@ from enum import IntEnum
 from itertools import accumulate, chain
 from typing import NamedTuple
 
-from indexer.cleaning import normalize_for_search
-from indexer.tokenize import cut_words, stopwords
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import cut_words, stopwords
 
 MAX_WORDS = 4
 MIN_CHARS = 2

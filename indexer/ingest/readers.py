@@ -1,7 +1,7 @@
 """Reading report files (.txt .docx .pdf .md .html .jsonl) into raw text, one `RawText` per report.
 
 Anything that cannot be read as a report raises `UnsupportedFile` with a one-line reason for people;
-nothing here cleans text, that is `indexer.cleaning`.
+nothing here cleans text, that is `indexer.ingest.cleaning`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from lxml.etree import XMLSyntaxError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from indexer.cleaning import join_lines
 from indexer.errors import DocumentTooLarge, UnsupportedFile
-from indexer.rulefiles import rule_lines
+from indexer.ingest.cleaning import join_lines
+from indexer.text.rules import rule_lines
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.chunking import DEFAULT_MAX_CHARS, chunk_document
-from indexer.cleaning import clean_text
 from indexer.errors import UnsupportedFile
-from indexer.metadata import extract_metadata
-from indexer.readers import MAX_DOCUMENT_CHARS, RawText, read_file
-from indexer.schema import Chunk, Document, Skipped
-from indexer.structure import split_compilation
+from indexer.ingest.chunking import DEFAULT_MAX_CHARS, chunk_document
+from indexer.ingest.cleaning import clean_text
+from indexer.ingest.metadata import extract_metadata
+from indexer.ingest.readers import MAX_DOCUMENT_CHARS, RawText, read_file
+from indexer.ingest.structure import split_compilation
+from indexer.records import Chunk, Document, Skipped
 
 _P95 = 0.95
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.errors import DuplicateBankEntry, InvalidInput, UnknownBankEntry
-from indexer.phrasebank_records import (
+from indexer.bank.records import (
     COLUMNS,
     JSON_FORMAT,
     JSON_VERSION,
@@ -33,7 +32,8 @@ from indexer.phrasebank_records import (
     stored_row,
     validated_entry,
 )
-from indexer.transactions import transaction
+from indexer.errors import DuplicateBankEntry, InvalidInput, UnknownBankEntry
+from indexer.store.transactions import transaction
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from indexer.catalog import Catalog
 from indexer.errors import UnknownDocument
-from indexer.ingest import IngestResult
-from indexer.schema import Chunk, Document, DocumentInfo
+from indexer.ingest.pipeline import IngestResult
+from indexer.records import Chunk, Document, DocumentInfo
+from indexer.store.catalog import Catalog
 
 Documents = Sequence[tuple[Document, list[Chunk]]]
 

@@ -13,7 +13,7 @@ from functools import cache
 
 import jieba
 
-from indexer.rulefiles import rule_lines
+from indexer.text.rules import rule_lines
 
 # jieba logs its dictionary loading at DEBUG to stderr through its own handler.
 logging.getLogger("jieba").setLevel(logging.WARNING)

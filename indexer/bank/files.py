@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 
+from indexer.bank.store import ImportReport, PhraseBank
 from indexer.errors import InvalidInput
-from indexer.phrasebank import ImportReport, PhraseBank
-from indexer.readers import decode_text
+from indexer.ingest.readers import decode_text
 
 # Excel opens a UTF-8 CSV as the local code page (GBK) unless it starts with a byte-order mark.
 EXCEL_BOM = "\ufeff"

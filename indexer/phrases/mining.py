@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.errors import InvalidInput
-from indexer.phrase_candidates import Kind, display_form
-from indexer.phrase_stats import FREE, LOOKUP_BATCH, corpus_totals, create_phrase_tables, decode_splits
+from indexer.phrases.candidates import Kind, display_form
+from indexer.phrases.statistics import FREE, LOOKUP_BATCH, corpus_totals, create_phrase_tables, decode_splits
 
 PhraseKind = Literal["ngram", "series", "list", "pattern", "pair"]
 KIND_NAMES: dict[Kind, PhraseKind] = {

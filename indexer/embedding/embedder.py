@@ -13,9 +13,9 @@ import torch
 from sentence_transformers import SentenceTransformer
 from transformers.utils import logging as transformers_logging
 
+from indexer.embedding.hardware import Precision, resolve_precision
+from indexer.embedding.model_fetch import model_id_for, read_manifest, sha256_of
 from indexer.errors import ModelNotFound
-from indexer.hardware import Precision, resolve_precision
-from indexer.model_fetch import model_id_for, read_manifest, sha256_of
 
 
 class Embedder:

@@ -9,14 +9,14 @@ from typing import Literal
 
 import numpy as np
 
-from indexer.catalog import Catalog
-from indexer.cleaning import normalize_for_search
-from indexer.duplicates import near_duplicate, shingles
 from indexer.errors import InvalidInput, UnknownChunk
-from indexer.highlight import highlight_spans
-from indexer.schema import ChunkView, DocumentInfo, Filters, Hit
-from indexer.tokenize import tokenize_for_search
-from indexer.vectors import VectorStore
+from indexer.records import ChunkView, DocumentInfo, Filters, Hit
+from indexer.search.duplicates import near_duplicate, shingles
+from indexer.search.highlight import highlight_spans
+from indexer.store.catalog import Catalog
+from indexer.store.vectors import VectorStore
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import tokenize_for_search
 
 Mode = Literal["semantic", "keyword", "hybrid"]
 Ranked = list[tuple[int, float]]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from indexer.errors import UnknownDocument
-from indexer.phrase_candidates import Candidates, Kind, find_candidates
+from indexer.phrases.candidates import Candidates, Kind, find_candidates
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS phrase_documents (

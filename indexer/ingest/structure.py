@@ -1,6 +1,6 @@
 """The shape of a cleaned report: heading lines and their levels, and compilations of several reports.
 
-Markers and title patterns are data (indexer/data/headings.txt); this module only applies them.
+Markers and title patterns are data (indexer/text/data/headings.txt); this module only applies them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from indexer.rulefiles import rule_rows
+from indexer.text.rules import rule_rows
 
 # A heading phrase longer than this is prose that happens to start with a marker.
 MAX_HEADING_CHARS = 60

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from indexer.schema import Chunk, Document
-from indexer.structure import detect_heading, point_patterns
+from indexer.ingest.structure import detect_heading, point_patterns
+from indexer.records import Chunk, Document
 
 DEFAULT_MAX_CHARS = 350
 # Lines shorter than this ("各位代表：", "下面，我讲三方面意见：") are not passages on their own.

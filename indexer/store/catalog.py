@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.phrase_stats import create_phrase_tables, update_phrase_stats
-from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters
-from indexer.transactions import transaction
+from indexer.phrases.statistics import create_phrase_tables, update_phrase_stats
+from indexer.records import Chunk, ChunkView, Document, DocumentInfo, Filters
+from indexer.store.transactions import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);

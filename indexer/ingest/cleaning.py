@@ -1,19 +1,16 @@
-"""Cleaning raw report text (site ads, watermarks, width and whitespace) and folding text for search.
+"""Cleaning raw report text: site ads, watermarks, width and whitespace.
 
 `clean_text` produces the text users see and chunks index into: boilerplate lines go, the rest stays as
-written except for width and whitespace. `normalize_for_search` is for matching only, never for display.
+written except for width and whitespace. Folding for search is `indexer.text.normalize`, never for display.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import cache
 
-from opencc import OpenCC
-
-from indexer.rulefiles import rule_rows
+from indexer.text.rules import rule_rows
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Full-width digits and Latin letters become ASCII so "１９５５年" and "1955年" read and match alike.
@@ -144,24 +141,3 @@ def clean_text(text: str) -> str:
     # Line rules run again on joined lines: a footer split over several lines is recognisable only whole.
     lines = [line for line in _join_soft_breaks(lines) if not _is_boilerplate_line(line)]
     return "\n".join(_drop_repeats_and_blank_runs(lines))
-
-
-@cache
-def _traditional_to_simplified() -> OpenCC:
-    return OpenCC("t2s")
-
-
-@cache
-def _fold_character(character: str) -> str:
-    folded = unicodedata.normalize("NFKC", _traditional_to_simplified().convert(character)).lower()
-    return folded if len(folded) == 1 else character
-
-
-def normalize_for_search(text: str) -> str:
-    """Fold text for matching: traditional→simplified (OpenCC t2s), NFKC, lower case.
-
-    Folding is character by character, and a character whose folded form is not exactly one character
-    (NFKC "…"→"...", OpenCC phrase rewrites) is kept as it is, so the result always has the same length as
-    the input and an offset into one is an offset into the other (highlights rely on that).
-    """
-    return "".join(map(_fold_character, text))

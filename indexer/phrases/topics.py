@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.errors import InvalidInput
-from indexer.phrase_candidates import HAN, QUOTES, Candidates, Kind, find_candidates
-from indexer.phrase_stats import corpus_phrase_counts, corpus_totals
-from indexer.tokenize import stopwords
+from indexer.phrases.candidates import HAN, QUOTES, Candidates, Kind, find_candidates
+from indexer.phrases.statistics import corpus_phrase_counts, corpus_totals
+from indexer.text.tokenize import stopwords
 
 MAX_EXAMPLES = 3
 # Example sentences longer than this are cut to a window around the phrase.

@@ -1,4 +1,4 @@
-"""Reading the rule lists kept as data under `indexer/data/`, so rules change without touching code."""
+"""Reading the rule lists kept as data under `indexer/text/data/`, so rules change without touching code."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from importlib import resources
 
 @cache
 def rule_lines(name: str) -> tuple[str, ...]:
-    """The non-blank lines of `indexer/data/<name>` that are not `#` comments, read once per process."""
-    text = resources.files("indexer").joinpath("data", name).read_text(encoding="utf-8")
+    """The non-blank lines of `indexer/text/data/<name>` that are not `#` comments, read once per process."""
+    text = resources.files("indexer.text").joinpath("data", name).read_text(encoding="utf-8")
     return tuple(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
 
 
