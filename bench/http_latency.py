@@ -110,7 +110,7 @@ def spawned_server(index_dir: Path) -> Iterator[str]:
     """`govsearch serve` in its own process (so the clients do not share its GIL), until ready."""
     port = free_port()
     environment = {**os.environ, "GOVSEARCH_INDEX_DIR": str(index_dir), "GOVSEARCH_HOST": "127.0.0.1"}
-    command = [sys.executable, "-c", "from service.cli import app; app()", "serve", "--port", str(port)]
+    command = [sys.executable, "-c", "from cli.main import app; app()", "serve", "--port", str(port)]
     # Its access log (stdout) would drown the report; errors still reach stderr.
     process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

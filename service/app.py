@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from indexer.index import Index, IndexConfig
+from indexer.index import Index
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
-from service.routes import documents, phrases, search, system
+from service.routes import bank, documents, phrases, search, system
 from service.settings import Settings
 from service.state import IndexHolder
 
@@ -26,12 +26,6 @@ server's `max_k`) are in each operation's description and answer 422 like any ot
 """
 
 
-def index_config(settings: Settings) -> IndexConfig:
-    return IndexConfig(
-        settings.index_dir, settings.model_dir, settings.device, settings.vector_index, settings.precision
-    )
-
-
 def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     """The app for these settings; `index` is used as is (tests), else opened from settings at startup."""
     holder = IndexHolder(index)
@@ -39,7 +33,7 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if index is None:
-            holder.load_in_background(index_config(settings))
+            holder.load_in_background(settings.index_config())
         yield
 
     app = FastAPI(
@@ -56,6 +50,7 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(phrases.router)
+    app.include_router(bank.router)
     app.mount("/static", StaticFiles(directory=system.STATIC_DIR), name="static")
     complete_openapi(app, settings)
     return app

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.embedding.hardware import Precision
+from indexer.index import IndexConfig
 from indexer.ingest.readers import MAX_DOCUMENT_CHARS
 
 BANK_FILE_NAME = "bank.sqlite"
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )
+
+    def index_config(self) -> IndexConfig:
+        """The library's view of these settings: where the index is and how to build it."""
+        return IndexConfig(self.index_dir, self.model_dir, self.device, self.vector_index, self.precision)
 
     @property
     def bank_path(self) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from service.cli import app
+from cli.main import app
 
 DATA = Path(__file__).parent / "data" / "ingest"
 

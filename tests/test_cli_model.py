@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from cli.main import app
 from indexer.embedding.model_fetch import MANIFEST_NAME
-from service.cli import app
 
 
 def test_fetch_prints_where_the_model_is_and_its_id(model_dir: Path) -> None:

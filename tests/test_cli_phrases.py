@@ -11,7 +11,7 @@ from click.testing import Result
 from index_fixture import BuiltIndex
 from typer.testing import CliRunner
 
-from service.cli import app
+from cli.main import app
 
 TOPIC = "招商引资"
 Invoke = Callable[..., Result]

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from index_fixture import BuiltIndex
 from typer.testing import CliRunner
 
+from cli.main import app as cli
 from indexer.errors import DocumentTooLarge
 from indexer.ingest.readers import read_file
-from service.cli import app as cli
 
 REPORT = (
     "2026年青田县政府工作报告\n\n各位代表：\n\n过去一年，我们引进华侨回乡投资项目十二个，建成石雕文化产业园。"

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import uvicorn
 from api_client import client_for
 from fastapi import FastAPI
 from index_fixture import BuiltIndex
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from service import cli
+from cli.main import app as cli
 from service.settings import Settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def test_unrelated_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_importing_the_app_reads_no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """An environment that would fail validation does not matter until Settings() is built."""
     monkeypatch.setenv("GOVSEARCH_PORT", "not a port")
-    code = "import service.app, service.cli; print('imported')"
+    code = "import service.app, cli.main; print('imported')"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPOSITORY, check=False
     )
@@ -121,10 +122,10 @@ def test_serve_runs_the_app_with_settings_and_flags(monkeypatch: pytest.MonkeyPa
     def run(app: FastAPI, host: str, port: int) -> None:
         served.update(app=app, host=host, port=port)
 
-    monkeypatch.setattr(cli.uvicorn, "run", run)
+    monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.setenv("GOVSEARCH_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("GOVSEARCH_PORT", "8100")
-    result = CliRunner().invoke(cli.app, ["serve", "--host", "0.0.0.0"])
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
     assert (served["host"], served["port"]) == ("0.0.0.0", 8100)
     app = served["app"]
@@ -134,6 +135,6 @@ def test_serve_runs_the_app_with_settings_and_flags(monkeypatch: pytest.MonkeyPa
 
 
 def test_serve_port_flag_is_bounded() -> None:
-    result = CliRunner().invoke(cli.app, ["serve", "--port", "0"])
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code != 0
     assert "--port" in result.output

@@ -14,7 +14,7 @@ from indexer.errors import UnknownDocument
 from indexer.index import Index
 from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented
-from service.schemas import (
+from service.schemas.documents import (
     ChunkOut,
     DocumentDetail,
     DocumentList,

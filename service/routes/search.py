@@ -8,14 +8,8 @@ from fastapi import APIRouter, Body, Query
 
 from service.dependencies import IndexDep, SettingsDep
 from service.errors import UNAVAILABLE, Responses, documented
-from service.schemas import (
-    MAX_CONTEXT,
-    PASTED_PARAGRAPH,
-    ChunkDetail,
-    SearchParams,
-    SearchResponse,
-    SimilarRequest,
-)
+from service.schemas.common import MAX_CONTEXT, PASTED_PARAGRAPH
+from service.schemas.search import ChunkDetail, SearchParams, SearchResponse, SimilarRequest
 
 router = APIRouter(tags=["search"])
 

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from service.dependencies import HolderDep, IndexDep, SettingsDep
 from service.errors import UNAVAILABLE
-from service.schemas import Health, Info, Readiness, Stats
+from service.schemas.system import Health, Info, Readiness, Stats
 from service.settings import Settings
 
 router = APIRouter(tags=["system"])

