@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 
 from cli.common import fail, load_settings, open_index
 from indexer.errors import GovsearchError
-from indexer.records import Filters
-from indexer.search.searcher import Mode, SearchOptions, SearchPage
+from indexer.records import Filters, Mode
+from indexer.search.searcher import SearchOptions, SearchPage
 from service.schemas.search import SearchResponse
 
 
-def search_options(mode: str, k: int, year: str | None, exclude: list[str] | None) -> SearchOptions:
+def search_options(mode: Mode, k: int, year: str | None, exclude: list[str] | None) -> SearchOptions:
     year_from, year_to = parse_years(year)
     filters = Filters(year_from=year_from, year_to=year_to, exclude_doc_ids=tuple(exclude or ()))
-    return SearchOptions(mode=cast(Mode, str(mode)), k=k, filters=filters)
+    return SearchOptions(mode=mode, k=k, filters=filters)
 
 
 def parse_years(year: str | None) -> tuple[int | None, int | None]:
@@ -58,18 +57,12 @@ def marked(text: str, spans: tuple[tuple[int, int], ...]) -> str:
     return "".join([*out, text[position:]])
 
 
-class SearchMode(StrEnum):
-    semantic = "semantic"
-    keyword = "keyword"
-    hybrid = "hybrid"
-
-
-ModeOption = Annotated[SearchMode, typer.Option("--mode", "-m", help="How passages are matched.")]
+ModeOption = Annotated[Mode, typer.Option("--mode", "-m", help="How passages are matched.")]
 
 
 def search(
     query: Annotated[str, typer.Argument(help="Words (招商引资) or a pasted paragraph.")],
-    mode: ModeOption = SearchMode.hybrid,
+    mode: ModeOption = Mode.HYBRID,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many passages.")] = 10,
     year: Annotated[str | None, typer.Option(help="YEAR or FROM-TO, e.g. 2018-2022.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Document id to leave out (repeatable).")] = None,
@@ -85,7 +78,7 @@ def search(
 
 def similar(
     chunk_or_text: Annotated[str, typer.Argument(help="A chunk id, or a pasted paragraph.")],
-    mode: ModeOption = SearchMode.hybrid,
+    mode: ModeOption = Mode.HYBRID,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=100)] = 10,
     year: Annotated[str | None, typer.Option(help="YEAR or FROM-TO.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -31,7 +31,7 @@ from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, Unkno
 from indexer.ingest.pipeline import IngestResult
 from indexer.phrases.mining import MinedPhrase, mine_phrases
 from indexer.phrases.topics import TopicPhrase, topic_phrases
-from indexer.records import Chunk, ChunkView, Document, DocumentInfo, Filters, Hit
+from indexer.records import Chunk, Document, DocumentInfo, Filters, Hit
 from indexer.search.searcher import Searcher, SearchOptions, SearchPage
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
@@ -267,7 +267,7 @@ class Index:
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
         return self.catalog.documents(filters, limit, offset)
 
-    def document(self, doc_id: str) -> tuple[DocumentInfo, list[ChunkView]]:
+    def document(self, doc_id: str) -> tuple[DocumentInfo, list[Chunk]]:
         info = self.catalog.document(doc_id)
         if info is None:
             raise UnknownDocument(doc_id)

@@ -17,6 +17,14 @@ class Level(StrEnum):
     UNKNOWN = "未知"
 
 
+class Mode(StrEnum):
+    """How passages are matched: by meaning, by words, or both fused."""
+
+    SEMANTIC = "semantic"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
 class DocType(StrEnum):
     REPORT = "政府工作报告"
     SUMMARY = "工作总结"
@@ -25,22 +33,30 @@ class DocType(StrEnum):
     OTHER = "其他"
 
 
-@dataclass(frozen=True)
-class Document:
-    """One report after reading, cleaning and splitting; `text` is what users see and chunks index into."""
+@dataclass(frozen=True, kw_only=True)
+class DocumentInfo:
+    """A document's metadata without its text, as listings and search hits carry it."""
 
     doc_id: str
     title: str
     source: str
-    text: str
     year: int | None = None
     level: Level = Level.UNKNOWN
     region: str | None = None
     doc_type: DocType = DocType.OTHER
-    extra: dict[str, str] = field(default_factory=dict)
     # What it was indexed from: the folder or file given to `govsearch index` (absolute), or "upload".
     # Re-indexing an origin makes the index mirror it; other origins are never touched.
     origin: str = ""
+    chunk_count: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document(DocumentInfo):
+    """One report after reading, cleaning and splitting: its metadata and the text users see and chunks
+    index into."""
+
+    text: str
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,48 +87,21 @@ class Filters:
 
     year_from: int | None = None
     year_to: int | None = None
-    levels: tuple[str, ...] = ()
+    levels: tuple[Level, ...] = ()
     regions: tuple[str, ...] = ()
-    doc_types: tuple[str, ...] = ()
+    doc_types: tuple[DocType, ...] = ()
     doc_ids: tuple[str, ...] = ()
     exclude_doc_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A document's metadata without its text, as search hits and listings carry it."""
-
-    doc_id: str
-    title: str
-    source: str
-    year: int | None
-    level: str
-    region: str | None
-    doc_type: str
-    chunk_count: int = 0
-
-
-@dataclass(frozen=True)
-class ChunkView:
-    """A stored chunk with its document, as read back from the catalog."""
-
-    chunk_id: str
-    doc_id: str
-    ordinal: int
-    text: str
-    heading_path: tuple[str, ...]
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
 class Hit:
     """One search result: a passage, why it ranked, where it comes from and what surrounds it."""
 
-    chunk: ChunkView
+    chunk: Chunk
     document: DocumentInfo
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
-    before: tuple[ChunkView, ...] = ()
-    after: tuple[ChunkView, ...] = ()
+    before: tuple[Chunk, ...] = ()
+    after: tuple[Chunk, ...] = ()
     duplicates: int = 0

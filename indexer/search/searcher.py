@@ -5,12 +5,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 
 from indexer.errors import InvalidInput, UnknownChunk
-from indexer.records import ChunkView, DocumentInfo, Filters, Hit
+from indexer.records import Chunk, DocumentInfo, Filters, Hit, Mode
 from indexer.search.duplicates import near_duplicate, shingles
 from indexer.search.highlight import highlight_spans
 from indexer.store.catalog import Catalog
@@ -18,7 +17,6 @@ from indexer.store.vectors import VectorStore
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
 
-Mode = Literal["semantic", "keyword", "hybrid"]
 Ranked = list[tuple[int, float]]
 
 # How many candidates each side contributes before fusion, collapsing and paging.
@@ -29,7 +27,7 @@ CANDIDATE_POOL = 200
 class SearchOptions:
     """Everything about a search except the query itself."""
 
-    mode: Mode = "hybrid"
+    mode: Mode = Mode.HYBRID
     k: int = 10
     offset: int = 0
     filters: Filters = field(default_factory=Filters)
@@ -42,7 +40,7 @@ class SearchOptions:
 class Candidate:
     """A ranked chunk while the page is assembled; `duplicates` counts the near-copies folded into it."""
 
-    chunk: ChunkView
+    chunk: Chunk
     document: DocumentInfo
     score: float
     normalized: str

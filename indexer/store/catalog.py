@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.phrases.statistics import create_phrase_tables, update_phrase_stats
-from indexer.records import Chunk, ChunkView, Document, DocumentInfo, Filters
+from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Level
 from indexer.store.transactions import transaction
 
 SCHEMA = """
@@ -47,8 +47,10 @@ END;
 # names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
 HEADING_WEIGHT = 0.3
 
-DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type"
+DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type, d.origin"
+DOCUMENT_WIDTH = 8
 CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
+CHUNK_WIDTH = 7
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,26 @@ def in_batches(
         yield from connection.execute(sql.format(",".join("?" * len(batch))), batch)
 
 
-def row_to_document(row: sqlite3.Row | tuple, chunk_count: int = 0) -> DocumentInfo:
-    doc_id, title, source, year, level, region, doc_type = row[:7]
-    return DocumentInfo(doc_id, title, source, year, level, region, doc_type, chunk_count)
+def row_to_document(row: Sequence, chunk_count: int = 0) -> DocumentInfo:
+    """A DocumentInfo from the DOCUMENT_COLUMNS of a row."""
+    doc_id, title, source, year, level, region, doc_type, origin = row[:DOCUMENT_WIDTH]
+    return DocumentInfo(
+        doc_id=doc_id,
+        title=title,
+        source=source,
+        year=year,
+        level=Level(level),
+        region=region,
+        doc_type=DocType(doc_type),
+        origin=origin,
+        chunk_count=chunk_count,
+    )
 
 
-def row_to_chunk(row: sqlite3.Row | tuple) -> ChunkView:
-    chunk_id, doc_id, ordinal, text, heading_path, start, end = row[:7]
-    return ChunkView(chunk_id, doc_id, ordinal, text, tuple(json.loads(heading_path)), start, end)
+def row_to_chunk(row: Sequence) -> Chunk:
+    """A Chunk from the CHUNK_COLUMNS of a row."""
+    chunk_id, doc_id, ordinal, text, heading_path, start, end = row[:CHUNK_WIDTH]
+    return Chunk(chunk_id, doc_id, ordinal, start, end, text, tuple(json.loads(heading_path)))
 
 
 class Catalog:
@@ -284,7 +298,7 @@ class Catalog:
             f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-        return [row_to_document(row, row[7]) for row in rows], total
+        return [row_to_document(row, row[DOCUMENT_WIDTH]) for row in rows], total
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         row = self.connection.execute(
@@ -292,9 +306,9 @@ class Catalog:
             " FROM documents d WHERE d.doc_id = ?",
             (doc_id,),
         ).fetchone()
-        return row_to_document(row, row[7]) if row else None
+        return row_to_document(row, row[DOCUMENT_WIDTH]) if row else None
 
-    def document_chunks(self, doc_id: str) -> list[ChunkView]:
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
         rows = self.connection.execute(
             f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,)
         )
@@ -304,20 +318,18 @@ class Catalog:
         row = self.connection.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
         return row[0] if row else None
 
-    def chunks_by_row(self, row_ids: Sequence[int]) -> dict[int, tuple[ChunkView, DocumentInfo]]:
+    def chunks_by_row(self, row_ids: Sequence[int]) -> dict[int, tuple[Chunk, DocumentInfo]]:
         """Chunks with their documents, for the given row ids (missing ids are simply absent)."""
         sql = (
             f"SELECT c.id, {CHUNK_COLUMNS}, {DOCUMENT_COLUMNS} FROM chunks c"
             " JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({})"
         )
         return {
-            row[0]: (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
+            row[0]: (row_to_chunk(row[1:]), row_to_document(row[1 + CHUNK_WIDTH :]))
             for row in in_batches(self.connection, sql, row_ids)
         }
 
-    def neighbours(
-        self, chunk: ChunkView, before: int, after: int
-    ) -> tuple[list[ChunkView], list[ChunkView]]:
+    def neighbours(self, chunk: Chunk, before: int, after: int) -> tuple[list[Chunk], list[Chunk]]:
         rows = self.connection.execute(
             f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?"
             " AND c.ordinal != ? ORDER BY c.ordinal",

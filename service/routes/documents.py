@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -125,7 +126,9 @@ async def receive_and_index(
     added = set(result.report.added)
     return UploadResponse(
         added=[
-            DocumentOut.of_document(d, len(chunks)) for d, chunks in result.documents if d.doc_id in added
+            DocumentOut.of(replace(d, chunk_count=len(chunks)))
+            for d, chunks in result.documents
+            if d.doc_id in added
         ],
         removed=result.report.removed,
         unchanged=[d.doc_id for d, _ in result.documents if d.doc_id not in added],

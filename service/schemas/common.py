@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from indexer.records import DocType, Filters, Level
+from indexer.records import DocType, Filters, Level, Mode
 from indexer.search.searcher import SearchOptions
 from service.errors import parameter_error
 from service.openapi import maximum_setting
@@ -45,9 +45,6 @@ Year = Annotated[int | None, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 Strings = Annotated[list[str], BeforeValidator(as_list)]
 
 
-Mode = Literal["semantic", "keyword", "hybrid"]
-
-
 class FilterParams(BaseModel):
     """Which documents a request may draw from."""
 
@@ -71,9 +68,9 @@ class FilterParams(BaseModel):
         return Filters(
             year_from=self.year_from,
             year_to=self.year_to,
-            levels=tuple(str(level) for level in self.level),
+            levels=tuple(self.level),
             regions=tuple(self.region),
-            doc_types=tuple(str(doc_type) for doc_type in self.type),
+            doc_types=tuple(self.type),
             doc_ids=tuple(self.doc_id),
             exclude_doc_ids=tuple(self.exclude_doc_id),
         )
@@ -87,7 +84,7 @@ class FilterParams(BaseModel):
 class RankingParams(FilterParams):
     """How to rank and which page of the ranking to return."""
 
-    mode: Mode = Field("hybrid", description="hybrid (default), semantic or keyword.")
+    mode: Mode = Field(Mode.HYBRID, description="hybrid (default), semantic or keyword.")
     k: int = Field(
         10,
         ge=1,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.records import ChunkView, Document, DocumentInfo
+from indexer.records import Chunk, DocType, DocumentInfo, Level
 from service.schemas.common import MAX_LIST_OFFSET, FilterParams
 
 
@@ -16,40 +16,22 @@ class DocumentListParams(FilterParams):
 
 
 class DocumentOut(BaseModel):
+    """A document's metadata as the API shows it (the library's `doc_type` is `type` here)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     doc_id: str
     title: str
     source: str
     year: int | None
-    level: str
+    level: Level
     region: str | None
-    type: str
-    chunk_count: int = Field(description="Passages the document was split into (0 where not counted).")
+    type: DocType = Field(validation_alias="doc_type")
+    chunk_count: int = Field(description="Passages the document was split into.")
 
     @classmethod
     def of(cls, info: DocumentInfo) -> DocumentOut:
-        return cls(
-            doc_id=info.doc_id,
-            title=info.title,
-            source=info.source,
-            year=info.year,
-            level=info.level,
-            region=info.region,
-            type=info.doc_type,
-            chunk_count=info.chunk_count,
-        )
-
-    @classmethod
-    def of_document(cls, document: Document, chunk_count: int) -> DocumentOut:
-        return cls(
-            doc_id=document.doc_id,
-            title=document.title,
-            source=document.source,
-            year=document.year,
-            level=str(document.level),
-            region=document.region,
-            type=str(document.doc_type),
-            chunk_count=chunk_count,
-        )
+        return cls.model_validate(info)
 
 
 class ChunkOut(BaseModel):
@@ -62,7 +44,7 @@ class ChunkOut(BaseModel):
     end: int
 
     @classmethod
-    def of(cls, chunk: ChunkView) -> ChunkOut:
+    def of(cls, chunk: Chunk) -> ChunkOut:
         return cls.model_validate(chunk, from_attributes=True)
 
 
