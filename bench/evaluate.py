@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest.pipeline import ingest_paths
+from indexer.ingest.pipeline import IngestResult, ingest_paths
 from indexer.records import Filters
 from indexer.search.searcher import SearchOptions
 
@@ -31,20 +31,17 @@ def load_grader(eval_dir: Path) -> ModuleType:
     return module
 
 
-def excluded_doc_ids(index: Index, exclude: str | None) -> tuple[str, ...]:
+def excluded_doc_ids(result: IngestResult, exclude: str | None) -> tuple[str, ...]:
     """Map the eval's `exclude_doc` (a seed file name or `<jsonl>#<line>:<title>`) to our document ids."""
     if not exclude:
         return ()
-    if "#" in exclude:
-        name, rest = exclude.split("#", 1)
-        line = rest.split(":", 1)[0]
-        rows = index.catalog.connection.execute(
-            "SELECT doc_id FROM documents WHERE source LIKE ? AND json_extract(extra, '$.line') = ?",
-            (f"%{name}", line),
-        )
-        return tuple(doc_id for (doc_id,) in rows)
-    documents, _ = index.documents(Filters(), limit=100_000, offset=0)
-    return tuple(d.doc_id for d in documents if Path(d.source).name == exclude)
+    name, _, rest = exclude.partition("#")
+    line = rest.split(":", 1)[0]
+    return tuple(
+        document.doc_id
+        for document, _ in result.documents
+        if Path(document.source).name == name and (not line or document.extra.get("line") == line)
+    )
 
 
 def main() -> None:
@@ -75,7 +72,7 @@ def main() -> None:
         run = {}
         started = time.perf_counter()
         for query in queries:
-            filters = Filters(exclude_doc_ids=excluded_doc_ids(index, query["exclude_doc"]))
+            filters = Filters(exclude_doc_ids=excluded_doc_ids(result, query["exclude_doc"]))
             page = index.search(query["query"], SearchOptions(mode=mode, k=10, filters=filters))
             run[query["qid"]] = [{"text": hit.chunk.text, "doc": hit.document.title} for hit in page.hits]
         elapsed = time.perf_counter() - started

@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     index = Index(IndexConfig(args.index_dir, args.model_dir))
     texts = queries(args.shared)
-    print(f"{index.catalog.counts()['chunks']} chunks, {len(texts)} queries x {args.rounds} rounds")
+    print(f"{index.stats()['counts']['chunks']} chunks, {len(texts)} queries x {args.rounds} rounds")
     for mode in ("keyword", "semantic", "hybrid"):
         index.search(texts[0], SearchOptions(mode=mode))  # warm caches and the model
         samples = []

@@ -87,7 +87,7 @@ def similar(
     try:
         target = open_index(load_settings())
         options = search_options(mode, k, year, None)
-        if target.catalog.chunk_row_id(chunk_or_text) is not None:
+        if target.has_chunk(chunk_or_text):
             page = target.similar(chunk_or_text, options)
         else:
             page = target.search(chunk_or_text, options)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import secrets
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, Security, params
 from fastapi.security import APIKeyHeader
 
 from indexer.index import Index
 from service.errors import ApiError
 from service.settings import Settings
 from service.state import IndexHolder
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="Needed for uploads and deletes when the server sets one."
@@ -46,5 +49,31 @@ def require_api_key(
 
 
 SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+class Checked(Protocol):
+    """Request parameters with rules beyond their fields: cross-field and against the settings."""
+
+    def check(self, settings: Settings) -> None: ...
+
+
+def checked(model: type[Checked], where: params.Param | params.Body) -> Any:
+    """A dependency that reads `model` from the query or the body (`where`: Query(), Body(...)) and runs
+    its `check`: a route declaring its parameters this way cannot skip the rules (422 naming the field)."""
+
+    def dependency(given: Checked, settings: Settings) -> Checked:
+        given.check(settings)
+        return given
+
+    # Real annotation objects, not strings: FastAPI reads where each parameter comes from off them.
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("given", KEYWORD, annotation=Annotated[model, where]),
+            inspect.Parameter("settings", KEYWORD, annotation=SettingsDep),
+        ]
+    )
+    return Depends(dependency)
+
+
 IndexDep = Annotated[Index, Depends(current_index)]
 HolderDep = Annotated[IndexHolder, Depends(index_holder)]

@@ -33,7 +33,7 @@ from indexer.bank.records import (
     validated_entry,
 )
 from indexer.errors import DuplicateBankEntry, InvalidInput, UnknownBankEntry
-from indexer.store.transactions import transaction
+from indexer.store.database import transaction
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY,

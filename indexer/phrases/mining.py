@@ -18,7 +18,8 @@ from typing import Literal
 
 from indexer.errors import InvalidInput
 from indexer.phrases.candidates import Kind, display_form
-from indexer.phrases.statistics import FREE, LOOKUP_BATCH, corpus_totals, create_phrase_tables, decode_splits
+from indexer.phrases.statistics import FREE, corpus_totals, create_phrase_tables, decode_splits
+from indexer.store.database import in_batches
 
 PhraseKind = Literal["ngram", "series", "list", "pattern", "pair"]
 KIND_NAMES: dict[Kind, PhraseKind] = {
@@ -108,15 +109,13 @@ def _freedoms(connection: sqlite3.Connection, phrases: list[str]) -> dict[str, f
     """The lower of the left and right neighbour entropies of each phrase, over all documents."""
     left: dict[str, list[str]] = {}
     right: dict[str, list[str]] = {}
-    for start in range(0, len(phrases), LOOKUP_BATCH):
-        batch = phrases[start : start + LOOKUP_BATCH]
-        for phrase, left_neighbours, right_neighbours in connection.execute(
-            "SELECT phrase, left_neighbours, right_neighbours FROM phrase_counts"
-            f" WHERE kind > 0 AND phrase IN ({','.join('?' * len(batch))})",
-            batch,
-        ):
-            left.setdefault(phrase, []).append(left_neighbours)
-            right.setdefault(phrase, []).append(right_neighbours)
+    sql = (
+        "SELECT phrase, left_neighbours, right_neighbours FROM phrase_counts"
+        " WHERE kind > 0 AND phrase IN ({})"
+    )
+    for phrase, left_neighbours, right_neighbours in in_batches(connection, sql, phrases):
+        left.setdefault(phrase, []).append(left_neighbours)
+        right.setdefault(phrase, []).append(right_neighbours)
     return {
         phrase: min(_entropy("".join(left.get(phrase, ()))), _entropy("".join(right.get(phrase, ()))))
         for phrase in phrases

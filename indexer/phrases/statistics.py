@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from indexer.errors import UnknownDocument
 from indexer.phrases.candidates import Candidates, Kind, find_candidates
+from indexer.store.database import in_batches
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS phrase_documents (
@@ -40,7 +41,6 @@ SCHEMA = (
 # is as free on that side as it can be.
 FREE = "|"
 # SQLite's limit on bound parameters is far above this; batches keep each statement small.
-LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -157,21 +157,6 @@ def corpus_phrase_counts(
 ) -> dict[str, tuple[int, int]]:
     """Corpus (occurrences, documents) of each phrase that occurs at all."""
     create_phrase_tables(connection)
-    found: dict[str, tuple[int, int]] = {}
-    for batch in _batches(list(dict.fromkeys(phrases))):
-        rows = connection.execute(
-            f"SELECT phrase, SUM(count), COUNT(*) FROM phrase_counts WHERE phrase IN ({_marks(batch)})"
-            " GROUP BY phrase",
-            batch,
-        )
-        found.update((phrase, (count, documents)) for phrase, count, documents in rows)
-    return found
-
-
-def _batches(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), LOOKUP_BATCH):
-        yield items[start : start + LOOKUP_BATCH]
-
-
-def _marks(batch: Sequence[str]) -> str:
-    return ",".join("?" * len(batch))
+    sql = "SELECT phrase, SUM(count), COUNT(*) FROM phrase_counts WHERE phrase IN ({}) GROUP BY phrase"
+    rows = in_batches(connection, sql, list(dict.fromkeys(phrases)))
+    return {phrase: (count, documents) for phrase, count, documents in rows}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from indexer.records import Chunk, DocumentInfo, Filters, Hit, Mode
 from indexer.search.duplicates import near_duplicate, shingles
 from indexer.search.highlight import highlight_spans
 from indexer.store.catalog import Catalog
+from indexer.store.keywords import KeywordIndex
 from indexer.store.vectors import VectorStore
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
@@ -104,20 +106,22 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+class QueryEncoder(Protocol):
+    """What the searcher needs from a model: query text to a unit vector."""
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class Searcher:
     """Ranks chunks for a query over one catalog and one vector store."""
 
     def __init__(
-        self,
-        catalog: Catalog,
-        vectors: VectorStore,
-        embed_query: Callable[[Sequence[str]], np.ndarray],
-        vector_of: Callable[[int], np.ndarray],
+        self, catalog: Catalog, keywords: KeywordIndex, vectors: VectorStore, encoder: QueryEncoder
     ) -> None:
         self.catalog = catalog
+        self.keywords = keywords
         self.vectors = vectors
-        self.embed_query = embed_query
-        self.vector_of = vector_of
+        self.encoder = encoder
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
         """Passages for a query: a few words (招商引资) or a pasted paragraph."""
@@ -136,19 +140,17 @@ class Searcher:
         excluded = (*options.filters.exclude_doc_ids, document.doc_id)
         options = replace(options, filters=replace(options.filters, exclude_doc_ids=excluded))
         normalized = normalize_for_search(chunk.text)
-        ranked = self.rank(normalized, self.vector_of(row), options)
+        ranked = self.rank(normalized, self.vectors.vector(row), options)
         return self.page(ranked, query_terms(chunk.text), options)
 
     def rank(self, normalized: str, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
         keyword: Ranked = []
         semantic: Ranked = []
         if options.mode in ("keyword", "hybrid"):
-            keyword = self.catalog.keyword_search(
-                tokenize_for_search(normalized), options.filters, CANDIDATE_POOL
-            )
+            keyword = self.keywords.search(tokenize_for_search(normalized), options.filters, CANDIDATE_POOL)
         if options.mode in ("semantic", "hybrid"):
             if vector is None:
-                vector = self.embed_query([normalized])[0]
+                vector = self.encoder.embed_query([normalized])[0]
             allowed = self.catalog.allowed_rows(options.filters)
             ids, scores = self.vectors.search(vector, CANDIDATE_POOL, allowed)
             semantic = list(zip(ids.tolist(), scores.tolist(), strict=True))

@@ -1,4 +1,4 @@
-"""The SQLite catalog: documents, chunks, the embedding cache and the keyword (FTS5) index, in one file.
+"""The SQLite catalog: documents and chunks, in the file that also holds the embedding cache and keywords.
 
 SQLite is the source of truth. Every change is one transaction that also bumps `generation`; the FAISS
 file is a derived cache stamped with the generation it was built from, so the two can never disagree.
@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from indexer.phrases.statistics import create_phrase_tables, update_phrase_stats
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Level
-from indexer.store.transactions import transaction
+from indexer.store.database import Database, in_batches
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,10 +38,6 @@ CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
     DELETE FROM chunk_terms WHERE rowid = old.id;
 END;
 """
-
-# BM25 weight of a match in the headings a chunk sits under, relative to one in its own text: a heading
-# names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
-HEADING_WEIGHT = 0.3
 
 DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type, d.origin"
 DOCUMENT_WIDTH = 8
@@ -94,15 +86,6 @@ def add_origin_column(connection: sqlite3.Connection) -> None:
         connection.execute("ALTER TABLE documents ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
 
 
-def in_batches(
-    connection: sqlite3.Connection, sql: str, values: Sequence[object], size: int = 500
-) -> Iterator[tuple]:
-    """Rows of `sql`, whose `{}` is replaced by placeholders, for `values` in batches under SQLite's limit."""
-    for start in range(0, len(values), size):
-        batch = list(values[start : start + size])
-        yield from connection.execute(sql.format(",".join("?" * len(batch))), batch)
-
-
 def row_to_document(row: Sequence, chunk_count: int = 0) -> DocumentInfo:
     """A DocumentInfo from the DOCUMENT_COLUMNS of a row."""
     doc_id, title, source, year, level, region, doc_type, origin = row[:DOCUMENT_WIDTH]
@@ -126,86 +109,40 @@ def row_to_chunk(row: Sequence) -> Chunk:
 
 
 class Catalog:
-    """One SQLite file; a connection per thread so the service's worker threads can share it."""
+    """Documents, chunks and the manifest; the schema of every table in the index's SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        add_origin_column(self.connection)  # before the schema, whose index on origin needs the column
-        self.connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
-        create_phrase_tables(self.connection)
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        add_origin_column(self._connection)  # before the schema, whose index on origin needs the column
+        self._connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
 
     @property
-    def connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA synchronous=FULL")
-            self._local.connection = connection
-        return connection
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction on this thread's connection."""
-        with transaction(self.connection) as connection:
-            yield connection
+    def _connection(self) -> sqlite3.Connection:
+        return self.database.connection
 
     # --- manifest -------------------------------------------------------------------------------------
 
     def manifest(self) -> dict[str, str]:
-        return dict(self.connection.execute("SELECT key, value FROM manifest").fetchall())
+        return dict(self._connection.execute("SELECT key, value FROM manifest").fetchall())
 
     def generation(self) -> int:
-        row = self.connection.execute("SELECT value FROM manifest WHERE key = 'generation'").fetchone()
+        row = self._connection.execute("SELECT value FROM manifest WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
     @staticmethod
     def set_manifest(connection: sqlite3.Connection, values: dict[str, str]) -> None:
         connection.executemany("INSERT OR REPLACE INTO manifest VALUES (?, ?)", values.items())
 
-    # --- embedding cache ------------------------------------------------------------------------------
-
-    def missing_embeddings(self, keys: Iterable[str]) -> list[str]:
-        """The keys (in input order, once each) that have no cached vector yet."""
-        wanted = list(dict.fromkeys(keys))
-        sql = "SELECT key FROM embeddings WHERE key IN ({})"
-        present = {key for (key,) in in_batches(self.connection, sql, wanted)}
-        return [key for key in wanted if key not in present]
-
-    def cache_embeddings(self, keys: Sequence[str], vectors: np.ndarray) -> None:
-        """Cached in their own transaction, so a killed run keeps what it already embedded."""
-        with self.transaction() as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
-                (
-                    (key, vector.astype(np.float32).tobytes())
-                    for key, vector in zip(keys, vectors, strict=True)
-                ),
-            )
-
-    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk row ids, vectors) of every stored chunk: what the FAISS index is rebuilt from."""
-        rows = self.connection.execute(
-            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key ORDER BY c.id"
-        ).fetchall()
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(
-            len(rows), dimension
-        )
-        return ids, vectors
-
     # --- writes ---------------------------------------------------------------------------------------
 
     def existing_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Which of these document ids are stored."""
         sql = "SELECT doc_id FROM documents WHERE doc_id IN ({})"
-        return {doc_id for (doc_id,) in in_batches(self.connection, sql, doc_ids)}
+        return {doc_id for (doc_id,) in in_batches(self._connection, sql, doc_ids)}
 
     def origin_documents(self, origin: str) -> list[DocumentInfo]:
         """The documents indexed from one folder or file."""
-        rows = self.connection.execute(
+        rows = self._connection.execute(
             f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.origin = ? ORDER BY d.source", (origin,)
         )
         return [row_to_document(row) for row in rows]
@@ -213,7 +150,7 @@ class Catalog:
     def foreign_documents(self, origins: dict[str, str]) -> list[str]:
         """Ids of stored documents whose recorded origin differs from the one given for them."""
         sql = "SELECT doc_id, origin FROM documents WHERE doc_id IN ({})"
-        rows = in_batches(self.connection, sql, list(origins))
+        rows = in_batches(self._connection, sql, list(origins))
         return [doc_id for doc_id, origin in rows if origin != origins[doc_id]]
 
     @staticmethod
@@ -227,7 +164,7 @@ class Catalog:
     def insert_document(
         connection: sqlite3.Connection, document: Document, chunks: Sequence[StoredChunk]
     ) -> None:
-        """The document, its chunks, their keyword terms and its phrase statistics, in one transaction."""
+        """The document, its chunks and their keyword terms, inside the caller's transaction."""
         connection.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -264,7 +201,6 @@ class Catalog:
                 "INSERT INTO chunk_terms (rowid, heading, body) VALUES (?, ?, ?)",
                 (cursor.lastrowid, stored.heading_terms, stored.body_terms),
             )
-        update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
 
     @staticmethod
     def delete_documents(connection: sqlite3.Connection, doc_ids: Iterable[str]) -> int:
@@ -274,14 +210,10 @@ class Catalog:
             for doc_id in doc_ids
         )
 
-    @staticmethod
-    def prune_embeddings(connection: sqlite3.Connection) -> None:
-        connection.execute("DELETE FROM embeddings WHERE key NOT IN (SELECT embedding_key FROM chunks)")
-
     # --- reads ----------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        one = self.connection.execute
+        one = self._connection.execute
         return {
             "documents": one("SELECT count(*) FROM documents").fetchone()[0],
             "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
@@ -290,10 +222,10 @@ class Catalog:
 
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
         where, params = filter_clause(filters)
-        total = self.connection.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[
-            0
-        ]
-        rows = self.connection.execute(
+        total = self._connection.execute(
+            f"SELECT count(*) FROM documents d WHERE {where}", params
+        ).fetchone()[0]
+        rows = self._connection.execute(
             f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
             f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -301,7 +233,7 @@ class Catalog:
         return [row_to_document(row, row[DOCUMENT_WIDTH]) for row in rows], total
 
     def document(self, doc_id: str) -> DocumentInfo | None:
-        row = self.connection.execute(
+        row = self._connection.execute(
             f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
             " FROM documents d WHERE d.doc_id = ?",
             (doc_id,),
@@ -309,13 +241,13 @@ class Catalog:
         return row_to_document(row, row[DOCUMENT_WIDTH]) if row else None
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        rows = self.connection.execute(
+        rows = self._connection.execute(
             f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,)
         )
         return [row_to_chunk(row) for row in rows]
 
     def chunk_row_id(self, chunk_id: str) -> int | None:
-        row = self.connection.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        row = self._connection.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
         return row[0] if row else None
 
     def chunks_by_row(self, row_ids: Sequence[int]) -> dict[int, tuple[Chunk, DocumentInfo]]:
@@ -326,11 +258,11 @@ class Catalog:
         )
         return {
             row[0]: (row_to_chunk(row[1:]), row_to_document(row[1 + CHUNK_WIDTH :]))
-            for row in in_batches(self.connection, sql, row_ids)
+            for row in in_batches(self._connection, sql, row_ids)
         }
 
     def neighbours(self, chunk: Chunk, before: int, after: int) -> tuple[list[Chunk], list[Chunk]]:
-        rows = self.connection.execute(
+        rows = self._connection.execute(
             f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?"
             " AND c.ordinal != ? ORDER BY c.ordinal",
             (chunk.doc_id, chunk.ordinal - before, chunk.ordinal + after, chunk.ordinal),
@@ -345,21 +277,7 @@ class Catalog:
         if filters == Filters():
             return None
         where, params = filter_clause(filters)
-        rows = self.connection.execute(
+        rows = self._connection.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
         )
         return np.fromiter((row[0] for row in rows), dtype=np.int64)
-
-    def keyword_search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
-        """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""
-        if not terms:
-            return []
-        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
-        where, params = filter_clause(filters)
-        rows = self.connection.execute(
-            f"SELECT chunk_terms.rowid, -bm25(chunk_terms, {HEADING_WEIGHT}, 1.0) AS score FROM chunk_terms"
-            " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
-            f" WHERE chunk_terms MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
-            [match, *params, k],
-        )
-        return [(row[0], float(row[1])) for row in rows]

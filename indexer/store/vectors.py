@@ -31,6 +31,10 @@ class VectorStore(Protocol):
         """Top-k (ids, scores) for one query vector, best first, restricted to `allowed` ids if given."""
         ...
 
+    def vector(self, row_id: int) -> np.ndarray:
+        """The stored vector of one id (similar paragraphs start from it)."""
+        ...
+
 
 class BruteForceStore:
     """Exact search with NumPy: the reference every other store must agree with."""
@@ -41,6 +45,9 @@ class BruteForceStore:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def vector(self, row_id: int) -> np.ndarray:
+        return self.vectors[int(np.flatnonzero(self.ids == row_id)[0])]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -101,6 +108,9 @@ class FaissStore:
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
+
+    def vector(self, row_id: int) -> np.ndarray:
+        return np.asarray(self.index.reconstruct(row_id))
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None

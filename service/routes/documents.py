@@ -11,9 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from indexer.errors import UnknownDocument
 from indexer.index import Index
-from service.dependencies import HolderDep, IndexDep, SettingsDep, require_api_key
+from service.dependencies import HolderDep, IndexDep, SettingsDep, checked, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented
 from service.schemas.documents import (
     ChunkOut,
@@ -58,10 +57,9 @@ UPLOAD_BODY = multipart_files_body(
     responses={**UNAVAILABLE, **documented((422, "A parameter out of bounds; `error.field` names it."))},
 )
 def list_documents(
-    params: Annotated[DocumentListParams, Query()], index: IndexDep, settings: SettingsDep
+    params: Annotated[DocumentListParams, checked(DocumentListParams, Query())], index: IndexDep
 ) -> DocumentList:
     """Indexed documents, newest first, filtered like a search; `year_to` before `year_from` is 422."""
-    params.check(settings)
     documents, total = index.documents(params.filters(), params.limit, params.offset)
     return DocumentList(
         total=total,
@@ -105,8 +103,7 @@ async def replace_document(
     """Replace a report with a new version of it: the document goes and the uploaded file's documents
     come in one commit (if the new version cannot be read, the old one stays)."""
     index = holder.get()
-    if index.catalog.document(doc_id) is None:
-        raise UnknownDocument(doc_id)
+    index.document_info(doc_id)  # 404 before the upload is read
     return await receive_and_index(request, index, settings, partial(replace_with_upload, doc_id=doc_id))
 
 

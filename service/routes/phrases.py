@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import IndexDep, SettingsDep
+from service.dependencies import IndexDep, checked
 from service.errors import UNAVAILABLE, documented
 from service.schemas.common import PASTED_PARAGRAPH
 from service.schemas.phrases import (
@@ -38,13 +38,12 @@ TOPIC_EXAMPLES = {
     summary="Topic phrases",
 )
 def topic_phrases(
-    params: Annotated[TopicPhrasesParams, Query()], index: IndexDep, settings: SettingsDep
+    params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Query())], index: IndexDep
 ) -> TopicPhrasesResponse:
     """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences.
 
     `year_to` before `year_from` is 422.
     """
-    params.check(settings)
     return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
 
 
@@ -55,15 +54,13 @@ def topic_phrases(
     summary="Topic phrases of a pasted paragraph",
 )
 def topic_phrases_long(
-    params: Annotated[TopicPhrasesParams, Body(openapi_examples=TOPIC_EXAMPLES)],
+    params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Body(openapi_examples=TOPIC_EXAMPLES))],
     index: IndexDep,
-    settings: SettingsDep,
 ) -> TopicPhrasesResponse:
     """The same with the topic in a JSON body, for pasted paragraphs too long for a URL.
 
     `year_to` before `year_from` is 422.
     """
-    params.check(settings)
     return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import IndexDep, SettingsDep
+from service.dependencies import IndexDep, SettingsDep, checked
 from service.errors import UNAVAILABLE, Responses, documented
 from service.schemas.common import MAX_CONTEXT, PASTED_PARAGRAPH
 from service.schemas.search import ChunkDetail, SearchParams, SearchResponse, SimilarRequest
@@ -31,20 +31,19 @@ SIMILAR_EXAMPLES = {
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS, summary="Search passages")
 def search(
-    params: Annotated[SearchParams, Query()], index: IndexDep, settings: SettingsDep
+    params: Annotated[SearchParams, checked(SearchParams, Query())], index: IndexDep, settings: SettingsDep
 ) -> SearchResponse:
     """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several.
 
     422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
     white space and control characters.
     """
-    params.check(settings)
     return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS, summary="Search with a long text")
 def search_long(
-    params: Annotated[SearchParams, Body(openapi_examples=SEARCH_EXAMPLES)],
+    params: Annotated[SearchParams, checked(SearchParams, Body(openapi_examples=SEARCH_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
 ) -> SearchResponse:
@@ -53,7 +52,6 @@ def search_long(
     422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
     white space and control characters.
     """
-    params.check(settings)
     return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
 
 
@@ -61,7 +59,7 @@ def search_long(
     "/similar", response_model=SearchResponse, responses={**ERRORS, **NOT_FOUND}, summary="Similar paragraphs"
 )
 def similar(
-    request: Annotated[SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES)],
+    request: Annotated[SimilarRequest, checked(SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
 ) -> SearchResponse:
@@ -70,7 +68,6 @@ def similar(
     Give exactly one of `chunk_id` and `text`: both, or neither, is 422. 422 also for `k` above the
     server's max_k and `year_to` before `year_from`; 404 for an unknown `chunk_id`.
     """
-    request.check(settings)
     if request.chunk_id:
         page = index.similar(request.chunk_id, request.options(settings))
     else:

@@ -1,0 +1,39 @@
+"""Keyword retrieval: BM25 over the chunks' jieba terms (SQLite FTS5), headings weighted apart from text."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from indexer.records import Filters
+from indexer.store.catalog import filter_clause
+from indexer.store.database import Database
+
+# BM25 weight of a match in the headings a chunk sits under, relative to one in its own text: a heading
+# names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
+HEADING_WEIGHT = 0.3
+
+
+class KeywordIndex:
+    """The `chunk_terms` FTS5 table of the index's SQLite file (written with the chunks by the catalog)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        return self.database.connection
+
+    def search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
+        """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
+        where, params = filter_clause(filters)
+        rows = self._connection.execute(
+            f"SELECT chunk_terms.rowid, -bm25(chunk_terms, {HEADING_WEIGHT}, 1.0) AS score FROM chunk_terms"
+            " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
+            f" WHERE chunk_terms MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
+            [match, *params, k],
+        )
+        return [(row[0], float(row[1])) for row in rows]
