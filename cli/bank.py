@@ -9,9 +9,7 @@ from typing import Annotated
 import typer
 
 from cli.common import JsonOption, fail, load_settings
-from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
-from indexer.bank.store import KEEP, PhraseBank
-from indexer.errors import GovsearchError
+from indexer import KEEP, BankFormat, GovsearchError, PhraseBank, export_bank, format_of, import_bank
 from service.schemas.bank import MAX_BANK_PAGE, BankList, BankListParams
 
 bank_app = typer.Typer(help="Keep phrases in the saved phrase bank (素材库).", no_args_is_help=True)

@@ -6,8 +6,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from indexer.errors import GovsearchError, UnknownBankEntry, UnknownChunk, UnknownDocument
-from indexer.index import Index
+from indexer import GovsearchError, Index, UnknownBankEntry, UnknownChunk, UnknownDocument
 from service.settings import Settings
 
 # How errors that carry only an id read on the command line; every other error's message is a sentence.

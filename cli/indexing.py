@@ -11,9 +11,7 @@ import typer
 from tqdm import tqdm
 
 from cli.common import fail, load_settings, open_index
-from indexer.errors import GovsearchError, IndexNotFound
-from indexer.ingest.pipeline import IngestResult, ingest_paths
-from indexer.store.updates import UpdatePlan
+from indexer import GovsearchError, IndexNotFound, IngestResult, UpdatePlan, ingest_paths
 from service.settings import Settings
 
 

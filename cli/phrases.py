@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.common import JsonOption, fail, load_settings, open_index
-from indexer.errors import GovsearchError
-from indexer.phrases.mining import MinedPhrase
-from indexer.phrases.topics import TopicPhrase
+from indexer import GovsearchError, MinedPhrase, TopicPhrase
 from service.schemas.phrases import (
     MAX_MINED_PHRASES,
     MAX_TOPIC_PHRASES,

@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.common import fail, load_settings, open_index
-from indexer.errors import GovsearchError
-from indexer.records import Filters, Mode
-from indexer.search.searcher import SearchOptions, SearchPage
+from indexer import Filters, GovsearchError, Mode, SearchOptions, SearchPage
 from service.schemas.search import SearchResponse
 
 

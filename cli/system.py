@@ -10,9 +10,7 @@ import typer
 import uvicorn
 
 from cli.common import fail, load_settings, open_index
-from indexer.embedding.embedder import model_id_of
-from indexer.embedding.model_fetch import fetch_model
-from indexer.errors import GovsearchError
+from indexer import GovsearchError, fetch_model, model_id_of
 from service.app import create_app
 
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from indexer.embedding.embedder import Embedder
 from indexer.embedding.hardware import Precision
+from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
 from indexer.ingest.pipeline import IngestResult
 from indexer.phrases.mining import MinedPhrase, mine_phrases
@@ -37,6 +38,9 @@ from indexer.store.passages import passage_text, stored_chunk
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
 from indexer.store.vector_files import VectorFiles
 from indexer.store.vectors import FaissStore, IndexKind
+
+if TYPE_CHECKING:  # the model libraries load when the model is first used, not on import
+    from indexer.embedding.embedder import Embedder
 
 FORMAT_VERSION = "1"
 CATALOG_FILE = "catalog.sqlite"
@@ -90,6 +94,8 @@ class Index:
 
     @cached_property
     def embedder(self) -> Embedder:
+        from indexer.embedding.embedder import Embedder
+
         return Embedder(self.config.model_dir, device=self.config.device, precision=self.config.precision)
 
     def _check_compatible(self) -> None:
@@ -101,10 +107,12 @@ class Index:
                 f"index at {self.config.index_dir} has format {manifest.get('format_version')}, "
                 f"this version reads {FORMAT_VERSION}; rebuild it with `govsearch index`"
             )
-        if manifest.get("model_id") != self.embedder.model_id:
+        configured = model_id_of(self.config.model_dir)
+        if manifest.get("model_id") != configured:
             raise IndexIncompatible(
                 f"index at {self.config.index_dir} was built with {manifest.get('model_id')}, "
-                f"but the configured model is {self.embedder.model_id}; use that model or rebuild the index"
+                f"but the configured model is {configured}; "
+                "use that model or rebuild the index"
             )
 
     # --- writing --------------------------------------------------------------------------------------

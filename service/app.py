@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from indexer.index import Index
+from indexer import Index
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
 from service.routes import bank, documents, phrases, search, system

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request, Security, params
 from fastapi.security import APIKeyHeader
 
-from indexer.index import Index
+from indexer import Index
 from service.errors import ApiError
 from service.settings import Settings
 from service.state import IndexHolder

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import (
+from indexer import (
     DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,

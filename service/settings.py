@@ -8,9 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.embedding.hardware import Precision
-from indexer.index import IndexConfig
-from indexer.ingest.readers import MAX_DOCUMENT_CHARS
+from indexer import MAX_DOCUMENT_CHARS, IndexConfig, Precision
 
 BANK_FILE_NAME = "bank.sqlite"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from indexer.errors import GovsearchError
-from indexer.index import Index, IndexConfig
+from indexer import GovsearchError, Index, IndexConfig
 from service.errors import ApiError
 
 logger = logging.getLogger(__name__)

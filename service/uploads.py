@@ -4,41 +4,23 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
 
-from indexer.errors import UnsupportedFile
-from indexer.index import Index, UpdateReport
-from indexer.ingest.pipeline import ingest_file
-from indexer.records import Chunk, Document
-from indexer.store.updates import Documents
+from indexer import Documents, ingest_uploads
 from service.errors import ApiError, parameter_error
 
-# Uploaded files are indexed as `uploads/<name>` with origin "upload": an upload only ever adds (two
+# Uploaded files are indexed as `uploads/<name>` (origin "upload"): an upload only ever adds (two
 # different files of one name are two reports); replacing a report is PUT /documents/{id}.
 UPLOAD_FOLDER = "uploads"
-UPLOAD_ORIGIN = "upload"
 MAX_FILES = 100
 UNSAFE_NAME = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
 # File systems allow 255 bytes a name; stay well under, whatever the name's script.
 MAX_NAME_BYTES = 180
-
-
-@dataclass(frozen=True)
-class IndexedUpload:
-    """What an upload did: every document read from the files, and the index's report."""
-
-    documents: list[tuple[Document, list[Chunk]]]
-    report: UpdateReport
-
-
-# What an upload does with the files once received: index_uploads, or replace_with_upload for one id.
-UploadAction = Callable[[Index, Sequence[UploadFile], Path, int], IndexedUpload]
 
 
 def too_large(limit: int) -> ApiError:
@@ -107,36 +89,9 @@ def save_uploads(files: Sequence[UploadFile], root: Path) -> list[tuple[Path, Pa
 
 
 def read_uploads(files: Sequence[UploadFile], root: Path, max_document_chars: int) -> Documents:
-    """Every file read before anything is indexed, so an unreadable one (413/415) changes nothing.
-
-    Messages name the file as uploaded, never the server's temporary folder.
-    """
-    documents: list[tuple[Document, list[Chunk]]] = []
-    for path, own_root in save_uploads(files, root):
-        try:
-            documents.extend(
-                ingest_file(path, own_root, origin=UPLOAD_ORIGIN, max_document_chars=max_document_chars)
-            )
-        except UnsupportedFile as error:
-            message = str(error).replace(str(path), path.name).replace(str(root), "")
-            raise type(error)(f"{path.name}: {message}") from error
-    return documents
-
-
-def index_uploads(
-    index: Index, files: Sequence[UploadFile], root: Path, max_document_chars: int
-) -> IndexedUpload:
-    """Add the uploaded reports; documents already stored (same text, same name) stay unchanged."""
-    documents = read_uploads(files, root, max_document_chars)
-    return IndexedUpload(list(documents), index.add(documents))
-
-
-def replace_with_upload(
-    index: Index, files: Sequence[UploadFile], root: Path, max_document_chars: int, *, doc_id: str
-) -> IndexedUpload:
-    """The uploaded new version of a report in place of `doc_id`."""
-    documents = read_uploads(files, root, max_document_chars)
-    return IndexedUpload(list(documents), index.replace(doc_id, documents))
+    """Save the uploads under `root` and read them all, before anything is indexed (413/415 change
+    nothing)."""
+    return ingest_uploads(save_uploads(files, root), max_document_chars)
 
 
 def multipart_files_body(files: dict[str, object]) -> dict[str, object]:

@@ -11,9 +11,9 @@ import pytest
 import torch
 import transformers
 
-from indexer.embedding.embedder import Embedder, default_device, model_id_of
+from indexer.embedding.embedder import Embedder, default_device
 from indexer.embedding.hardware import choose_precision, cpu_flags, resolve_precision
-from indexer.embedding.model_fetch import read_manifest
+from indexer.embedding.model_fetch import model_id_of, read_manifest
 from indexer.errors import ModelNotFound
 
 # Measured once with fp32 on CPU; a change means other weights, pooling or normalisation.

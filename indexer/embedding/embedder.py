@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from sentence_transformers import SentenceTransformer
 from transformers.utils import logging as transformers_logging
 
 from indexer.embedding.hardware import Precision, resolve_precision
-from indexer.embedding.model_fetch import model_id_for, read_manifest, sha256_of
+from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import ModelNotFound
 
 
@@ -139,16 +138,3 @@ def limit_cpu_threads() -> None:
     """One torch thread per CPU this process may use, unless the operator chose with OMP_NUM_THREADS."""
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(len(os.sched_getaffinity(0)))
-
-
-def model_id_of(model_dir: Path) -> str:
-    """The id fetch recorded, or one computed from the weight files of a model installed some other way."""
-    manifest = read_manifest(model_dir)
-    if manifest is not None:
-        return str(manifest["model_id"])
-    weights = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
-    if not weights:
-        raise ModelNotFound(f"no weight files (*.safetensors, *.bin) in {model_dir}")
-    digests = [sha256_of(path) for path in weights]
-    combined = digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
-    return model_id_for(model_dir.name, combined)

@@ -6,8 +6,6 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import torch
-
 Precision = Literal["auto", "float32", "bfloat16", "float16"]
 # CPU flags that mean bf16 matrix work runs in hardware; without them torch emulates it, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
@@ -28,6 +26,8 @@ def cpu_flags() -> frozenset[str]:
 
 def cpu_capability() -> str:
     """The widest vector instruction set torch dispatches to here (e.g. AVX2, AVX512)."""
+    import torch  # here, not at the top: settings and the CLI read this module without needing torch
+
     return str(torch.backends.cpu.get_cpu_capability())
 
 
@@ -47,6 +47,8 @@ def resolve_precision(requested: Precision, device: str) -> str:
     """The configured precision, or on `auto` the one chosen for this device and CPU."""
     if requested != "auto":
         return requested
+    import torch
+
     device_type = torch.device(device).type
     cuda_bf16 = device_type == "cuda" and torch.cuda.is_bf16_supported()
     return choose_precision(device_type, cpu_flags(), cuda_bf16)

@@ -14,9 +14,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import torch
-from safetensors.torch import save_file
-
 from indexer.errors import ModelNotFound
 
 MODEL_NAME = "m3e-small"
@@ -136,6 +133,9 @@ def convert_weights(staging: Path) -> str:
     """Replace the pickled weights by safetensors, after checking them; returns the safetensors sha256."""
     pickled = staging / PYTORCH_WEIGHTS
     verified_sha256(pickled, PYTORCH_WEIGHTS_SHA256, PYTORCH_WEIGHTS)
+    import torch  # here, not at the top: commands that never fetch the model start without torch
+    from safetensors.torch import save_file
+
     state = torch.load(pickled, map_location="cpu", weights_only=True)
     for name in DROPPED_WEIGHTS:
         state.pop(name, None)
@@ -227,3 +227,18 @@ def flush(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def model_id_of(model_dir: Path) -> str:
+    """The id fetch recorded, or one computed from the weight files of a model installed some other way."""
+    manifest = read_manifest(model_dir)
+    if manifest is not None:
+        return str(manifest["model_id"])
+    weights = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
+    if not weights:
+        raise ModelNotFound(
+            f"no model weights (*.safetensors, *.bin) in {model_dir}; run `govsearch model fetch`"
+        )
+    digests = [sha256_of(path) for path in weights]
+    combined = digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+    return model_id_for(model_dir.name, combined)

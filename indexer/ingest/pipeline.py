@@ -119,6 +119,29 @@ def ingest_file(
     return [(document, chunk_document(document, max_chars)) for document in documents]
 
 
+UPLOAD_ORIGIN = "upload"
+
+
+def ingest_uploads(
+    files: Sequence[tuple[Path, Path]], max_document_chars: int = MAX_DOCUMENT_CHARS
+) -> list[tuple[Document, list[Chunk]]]:
+    """Read uploaded files, each saved under a folder of its own (file, folder), with origin "upload".
+
+    All are read before anything is indexed, so an unreadable one raises and nothing changes; its
+    message names the file as uploaded, never the folder the server saved it in.
+    """
+    documents: list[tuple[Document, list[Chunk]]] = []
+    for path, root in files:
+        try:
+            documents.extend(
+                ingest_file(path, root, origin=UPLOAD_ORIGIN, max_document_chars=max_document_chars)
+            )
+        except UnsupportedFile as error:
+            message = str(error).replace(str(path), path.name).replace(str(root), "")
+            raise type(error)(f"{path.name}: {message}") from error
+    return documents
+
+
 def _walk(paths: Sequence[Path]) -> Iterator[tuple[Path, Path | None]]:
     """Every file under the given paths, sorted, with the folder it was found under (None if given)."""
     for path in paths:

@@ -7,10 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
-from indexer.bank.records import MAX_ENTRY_ID
-from indexer.bank.store import KEEP, PhraseBank
-from indexer.errors import UnknownChunk
+from indexer import (
+    KEEP,
+    MAX_ENTRY_ID,
+    BankFormat,
+    PhraseBank,
+    UnknownChunk,
+    export_bank,
+    format_of,
+    import_bank,
+)
 from service.dependencies import HolderDep, SettingsDep, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented, parameter_error
 from service.schemas.bank import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from indexer.index import Index
+from indexer import Documents, UpdateReport
 from service.dependencies import HolderDep, IndexDep, SettingsDep, checked, require_api_key
 from service.errors import UNAUTHORIZED, UNAVAILABLE, Responses, documented
 from service.schemas.documents import (
@@ -22,13 +23,7 @@ from service.schemas.documents import (
     DocumentOut,
     UploadResponse,
 )
-from service.uploads import (
-    UploadAction,
-    index_uploads,
-    multipart_files_body,
-    receive_files,
-    replace_with_upload,
-)
+from service.uploads import multipart_files_body, read_uploads, receive_files
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -87,7 +82,7 @@ def get_document(doc_id: str, index: IndexDep) -> DocumentDetail:
 async def upload_documents(request: Request, holder: HolderDep, settings: SettingsDep) -> UploadResponse:
     """Add reports to the index. Nothing is ever replaced: a file with the name of an earlier upload but
     other text is another report; the same file again is reported `unchanged`."""
-    return await receive_and_index(request, holder.get(), settings, index_uploads)
+    return await receive_and_index(request, settings, holder.get().add)
 
 
 @router.put(
@@ -104,32 +99,33 @@ async def replace_document(
     come in one commit (if the new version cannot be read, the old one stays)."""
     index = holder.get()
     index.document_info(doc_id)  # 404 before the upload is read
-    return await receive_and_index(request, index, settings, partial(replace_with_upload, doc_id=doc_id))
+    return await receive_and_index(request, settings, partial(index.replace, doc_id))
 
 
 async def receive_and_index(
-    request: Request, index: Index, settings: SettingsDep, action: UploadAction
+    request: Request, settings: SettingsDep, update: Callable[[Documents], UpdateReport]
 ) -> UploadResponse:
-    """Receive the files (size-limited), read and index them in a worker thread, describe the result."""
+    """Receive the files (size-limited), read them all, then `update` the index; both in worker threads."""
     files = await receive_files(request, settings.max_upload_bytes)
     try:
         with tempfile.TemporaryDirectory(prefix="govsearch-upload-") as directory:
-            result = await run_in_threadpool(
-                action, index, files, Path(directory), settings.max_document_chars
+            documents = await run_in_threadpool(
+                read_uploads, files, Path(directory), settings.max_document_chars
             )
     finally:
         for file in files:
             await file.close()
-    added = set(result.report.added)
+    report = await run_in_threadpool(update, documents)
+    added = set(report.added)
     return UploadResponse(
         added=[
-            DocumentOut.of(replace(d, chunk_count=len(chunks)))
-            for d, chunks in result.documents
-            if d.doc_id in added
+            DocumentOut.of(replace(document, chunk_count=len(chunks)))
+            for document, chunks in documents
+            if document.doc_id in added
         ],
-        removed=result.report.removed,
-        unchanged=[d.doc_id for d, _ in result.documents if d.doc_id not in added],
-        embedded=result.report.embedded,
+        removed=report.removed,
+        unchanged=[document.doc_id for document, _ in documents if document.doc_id not in added],
+        embedded=report.embedded,
     )
 
 

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.bank.records import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
-from indexer.bank.store import BankPage
+from indexer import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry, BankPage
 from service.schemas.common import MAX_LIST_OFFSET
 
 MAX_BANK_PAGE = 500

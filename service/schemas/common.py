@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from indexer.records import DocType, Filters, Level, Mode
-from indexer.search.searcher import SearchOptions
+from indexer import DocType, Filters, Level, Mode, SearchOptions
 from service.errors import parameter_error
 from service.openapi import maximum_setting
 from service.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.records import Chunk, DocType, DocumentInfo, Level
+from indexer import Chunk, DocType, DocumentInfo, Level
 from service.schemas.common import MAX_LIST_OFFSET, FilterParams
 
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.phrases.mining import MinedPhrase, PhraseKind
-from indexer.phrases.topics import Example, TopicPhrase
+from indexer import Example, MinedPhrase, PhraseKind, TopicPhrase
 from service.schemas.common import PASTED_PARAGRAPH, FilterParams, check_text
 from service.settings import Settings
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from indexer.records import Hit
-from indexer.search.searcher import SearchPage
+from indexer import Hit, SearchPage
 from service.errors import parameter_error
 from service.schemas.common import PASTED_PARAGRAPH, Mode, RankingParams, check_text
 from service.schemas.documents import ChunkOut, DocumentOut
