@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Level
-from indexer.store.database import Database, in_batches
+from indexer.store.database import Database, Stored, in_batches
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,17 +108,13 @@ def row_to_chunk(row: Sequence) -> Chunk:
     return Chunk(chunk_id, doc_id, ordinal, start, end, text, tuple(json.loads(heading_path)))
 
 
-class Catalog:
+class Catalog(Stored):
     """Documents, chunks and the manifest; the schema of every table in the index's SQLite file."""
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database)
         add_origin_column(self._connection)  # before the schema, whose index on origin needs the column
         self._connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
-
-    @property
-    def _connection(self) -> sqlite3.Connection:
-        return self.database.connection
 
     # --- manifest -------------------------------------------------------------------------------------
 

@@ -55,3 +55,14 @@ class Database:
         """A write transaction on this thread's connection."""
         with transaction(self.connection) as connection:
             yield connection
+
+
+class Stored:
+    """Base of the stores that keep their rows in the index's SQLite file (catalog, cache, keywords)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        return self.database.connection

@@ -10,18 +10,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from indexer.store.database import Database, in_batches
+from indexer.store.database import Stored, in_batches
 
 
-class EmbeddingCache:
+class EmbeddingCache(Stored):
     """The `embeddings` table of the index's SQLite file."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    @property
-    def _connection(self) -> sqlite3.Connection:
-        return self.database.connection
 
     def missing(self, keys: Iterable[str]) -> list[str]:
         """The keys (in input order, once each) that have no cached vector yet."""

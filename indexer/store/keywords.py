@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from indexer.records import Filters
 from indexer.store.catalog import filter_clause
-from indexer.store.database import Database
+from indexer.store.database import Stored
 
 # BM25 weight of a match in the headings a chunk sits under, relative to one in its own text: a heading
 # names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
 HEADING_WEIGHT = 0.3
 
 
-class KeywordIndex:
+class KeywordIndex(Stored):
     """The `chunk_terms` FTS5 table of the index's SQLite file (written with the chunks by the catalog)."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    @property
-    def _connection(self) -> sqlite3.Connection:
-        return self.database.connection
 
     def search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""

@@ -19,7 +19,7 @@ from service.schemas.phrases import (
 router = APIRouter(tags=["phrases"])
 
 
-INVALID = documented((422, "A parameter out of bounds, or an entry the bank refuses."))
+INVALID = documented((422, "A parameter out of bounds; `error.field` names it."))
 
 
 TOPIC_EXAMPLES = {
