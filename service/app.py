@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from indexer.index import Index, IndexConfig
 from service.errors import install_error_handlers
@@ -42,7 +43,8 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
             holder.load_in_background(index_config(settings))
         yield
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served from the package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="govsearch",
         summary="搜索政府工作报告、工作总结和领导讲话中的段落",
         description=DESCRIPTION,
