@@ -21,7 +21,8 @@ Semantic and keyword search over Chinese government reports (政府工作报告�
 
 Search with a few words (`招商引资`) or a pasted paragraph; find similar paragraphs in other reports;
 list, read, upload and delete documents. Every error has the body
-`{"error": {"code": "...", "message": "...", "field": "..."}}` (`field` only for a bad parameter).
+`{"error": {"code": "...", "message": "...", "field": ...}}`: `field` names the parameter at fault, and
+is null for every error that is not about one parameter (404, 401, 503 …).
 Bounds that depend on each other or on the server (`year_to` not before `year_from`, `k` at most the
 server's `max_k`) are in each operation's description and answer 422 like any other bad parameter.
 """
