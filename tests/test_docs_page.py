@@ -51,7 +51,9 @@ def offline_page(browser: Browser, base_url: str, refused: list[tuple[str, str]]
     context.close()
 
 
-def test_swagger_ui_renders_the_operations_offline(offline_page: Page, refused: list[tuple[str, str]]) -> None:
+def test_swagger_ui_renders_the_operations_offline(
+    offline_page: Page, refused: list[tuple[str, str]]
+) -> None:
     offline_page.goto("/docs")
     search = offline_page.locator(".opblock-get", has=offline_page.locator("[data-path='/search']"))
     expect(search).to_be_visible()
