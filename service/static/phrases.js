@@ -103,7 +103,7 @@ function addButtonFor(item) {
   const button = el("button", {
     type: "button",
     class: "add-to-bank",
-    title: `选中文字后点击，加入所选；否则加入本段（超过 ${MAX_PHRASE_CHARS} 字时加入含检索词的一句）`,
+    title: `选中文字后点击，加入所选；否则加入本段（超过 ${MAX_PHRASE_CHARS} 字的段落加入含检索词的那一句）`,
   }, "加入素材库");
   // The selection is read before the click can move the focus and clear it.
   let selected = "";
