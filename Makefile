@@ -7,7 +7,7 @@ PYTHON ?= python3
 # An extra index, not a replacement, so a pip that cannot reach it still finds torch where it is
 # configured to look; `make serve TORCH_INDEX=` skips it (then torch is whatever pip finds first).
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
-TORCH := $(shell grep -o '"torch==[^"]*"' pyproject.toml | tr -d '"')
+TORCH := $(shell grep -o '"torch[=<>~!][^"]*"' pyproject.toml | tr -d '"')
 
 .PHONY: install serve test lint browser
 
