@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from indexer import Index
 from service.errors import install_error_handlers
@@ -20,7 +21,8 @@ Semantic and keyword search over Chinese government reports (政府工作报告�
 
 Search with a few words (`招商引资`) or a pasted paragraph; find similar paragraphs in other reports;
 list, read, upload and delete documents. Every error has the body
-`{"error": {"code": "...", "message": "...", "field": "..."}}` (`field` only for a bad parameter).
+`{"error": {"code": "...", "message": "...", "field": ...}}`: `field` names the parameter at fault, and
+is null for every error that is not about one parameter (404, 401, 503 …).
 Bounds that depend on each other or on the server (`year_to` not before `year_from`, `k` at most the
 server's `max_k`) are in each operation's description and answer 422 like any other bad parameter.
 """
@@ -36,7 +38,8 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
             holder.load_in_background(settings.index_config())
         yield
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served from the package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="govsearch",
         summary="搜索政府工作报告、工作总结和领导讲话中的段落",
         description=DESCRIPTION,

@@ -35,6 +35,13 @@ def current_index(holder: Annotated[IndexHolder, Depends(index_holder)]) -> Inde
     return holder.get()
 
 
+def is_the_key(key: str | None, given: str | None) -> bool:
+    """Whether `given` is the server's key; never on a server without one."""
+    if not key or given is None:
+        return False
+    return secrets.compare_digest(given.encode(), key.encode())
+
+
 def require_api_key(
     settings: Annotated[Settings, Depends(current_settings)],
     given: Annotated[str | None, Security(api_key_header)],
@@ -42,10 +49,16 @@ def require_api_key(
     """Mutating endpoints need X-API-Key when the server is configured with one."""
     if not settings.api_key:  # unset or empty: the server is open
         return
-    if given is None or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
+    if not is_the_key(settings.api_key, given):
         raise ApiError(
             401, "unauthorized", "this endpoint needs the server's API key in the X-API-Key header"
         )
+
+
+def holds_api_key(request: Request, settings: Annotated[Settings, Depends(current_settings)]) -> bool:
+    """Whether the request carries the server's key. Read from the headers, not as `Security`: the key
+    only adds to what an endpoint shows, it is not required there."""
+    return is_the_key(settings.api_key, request.headers.get(api_key_header.model.name))
 
 
 SettingsDep = Annotated[Settings, Depends(current_settings)]
@@ -77,3 +90,4 @@ def checked(model: type[Checked], where: params.Param | params.Body) -> Any:
 
 IndexDep = Annotated[Index, Depends(current_index)]
 HolderDep = Annotated[IndexHolder, Depends(index_holder)]
+KeyHolderDep = Annotated[bool, Depends(holds_api_key)]

@@ -1,4 +1,4 @@
-"""One error shape for every failure, `{"error": {"code", "message", "field"?}}`, mapped here only."""
+"""One error shape for every failure, `{"error": {"code", "message", "field"}}`, mapped here only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import (
@@ -46,7 +46,8 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
 class ErrorDetail(BaseModel):
     code: str
     message: str
-    field: str | None = None
+    # Always present, so clients read one shape: null when no single parameter is at fault.
+    field: str | None = Field(description="The request parameter at fault (422), else null.")
 
 
 class ErrorBody(BaseModel):
@@ -87,7 +88,7 @@ def error_response(
     status: int, code: str, message: str, field: str | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def domain_error_status(error: GovsearchError) -> tuple[int, str, str]:

@@ -32,16 +32,15 @@ def client_for(index: Index | None, settings: Settings) -> TestClient:
 
 
 def assert_error(response: Response, status: int, code: str, field: str | None = None) -> str:
-    """The one error shape: exactly {"error": {"code", "message"[, "field"]}}; returns the message."""
+    """The one error shape: exactly {"error": {"code", "message", "field"}}, `field` null unless a parameter
+    is at fault; returns the message."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"error"}
     error = body["error"]
-    expected_keys = {"code", "message", "field"} if field else {"code", "message"}
-    assert set(error) == expected_keys, error
+    assert set(error) == {"code", "message", "field"}, error
     assert error["code"] == code, error
     assert isinstance(error["message"], str) and error["message"]
-    if field:
-        assert error["field"] == field, error
+    assert error["field"] == field, error
     return str(error["message"])

@@ -66,11 +66,14 @@ def test_readyz_counts_what_is_indexed(client: TestClient) -> None:
 
 
 def test_stats(client: TestClient, built_index: BuiltIndex) -> None:
-    body = client.get("/stats").json()
+    response = client.get("/stats", headers={"X-API-Key": "any"})  # a server without a key shows no paths
+    body = response.json()
     assert body["counts"]["documents"] == 5
     assert body["counts"]["chunks"] == body["counts"]["embeddings"]
     assert body["manifest"]["model_id"].startswith("m3e-small")
-    assert body["index_dir"] == str(built_index.index_dir)
+    assert body["manifest"]["torch_version"].startswith("2.")
+    assert body["index_dir"] is None
+    assert str(built_index.index_dir) not in response.text
 
 
 def test_info_shows_manifest_and_settings_but_never_the_key(built_index: BuiltIndex, model_dir: Path) -> None:
@@ -85,6 +88,36 @@ def test_info_shows_manifest_and_settings_but_never_the_key(built_index: BuiltIn
     assert body["settings"]["api_key_set"] is True
     assert "api_key" not in body["settings"]
     assert "s3cret-key-value" not in response.text
+
+
+@pytest.mark.parametrize("api_key", [None, "correct horse"])
+@pytest.mark.parametrize("given", [None, "wrong", "correct horse"])
+def test_info_and_stats_show_server_paths_only_with_the_api_key(
+    built_index: BuiltIndex, model_dir: Path, tmp_path: Path, api_key: str | None, given: str | None
+) -> None:
+    settings = settings_for(
+        built_index.index_dir, model_dir, api_key=api_key, bank_file=tmp_path / "b.sqlite"
+    )
+    paths = {
+        "index_dir": str(built_index.index_dir),
+        "model_dir": str(model_dir),
+        "bank_file": str(tmp_path / "b.sqlite"),
+    }
+    headers = {"X-API-Key": given} if given else {}
+    with client_for(built_index.index, settings) as client:
+        info = client.get("/info", headers=headers)
+        stats = client.get("/stats", headers=headers)
+    assert info.status_code == stats.status_code == 200
+    shown = info.json()["settings"]
+    assert shown["max_k"] == 100 and info.json()["manifest"]["faiss_version"]
+    if api_key is not None and given == api_key:
+        assert {name: shown[name] for name in paths} == paths
+        assert stats.json()["index_dir"] == paths["index_dir"]
+    else:
+        assert not set(paths) & set(shown)
+        assert stats.json()["index_dir"] is None
+        for path in paths.values():
+            assert path not in info.text and path not in stats.text
 
 
 # --- search ----------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_the_app_uses_the_settings_it_is_given(
     monkeypatch.setenv("GOVSEARCH_MAX_K", "7")
     monkeypatch.setenv("GOVSEARCH_API_KEY", "do-not-show")
     with client_for(built_index.index, Settings()) as client:
-        shown = client.get("/info").json()["settings"]
+        shown = client.get("/info", headers={"X-API-Key": "do-not-show"}).json()["settings"]
         assert shown["index_dir"] == str(built_index.index_dir)
         assert shown["max_k"] == 7 and shown["api_key_set"] is True
         assert client.get("/search", params={"q": "招商引资", "k": 8}).json()["error"]["field"] == "k"

@@ -125,7 +125,9 @@ function similarItem(hit) {
     sourceLine(hit.document, () => openReader(hit.document.doc_id, hit.chunk_id)),
     headingPath(hit.heading_path),
     el("p", { class: "passage small" }, compactLines(hit.text)),
-    el("div", { class: "actions" }, copyButton));
+    el("div", { class: "actions" },
+      copyButton,
+      el("button", { type: "button", onclick: () => openReader(hit.document.doc_id, hit.chunk_id) }, "查看上下文")));
 }
 
 async function toggleSimilar(hit, box, button) {
@@ -142,6 +144,8 @@ async function toggleSimilar(hit, box, button) {
       el("h3", {}, "其他报告中的相似段落"),
       page.hits.length ? el("ol", {}, page.hits.map(similarItem)) : el("p", { class: "hint" }, "没有找到相似段落。"));
     button.textContent = "收起相似";
+    // phrases.js listens: "加入素材库" on each similar paragraph.
+    document.dispatchEvent(new CustomEvent("passages", { detail: { container: box } }));
   } catch (error) {
     box.replaceChildren(el("p", { class: "hint" }, `查找失败：${error.message}`));
   }

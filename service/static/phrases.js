@@ -1,5 +1,5 @@
 // The phrase bank (素材库) on the page: topic phrases for the current search with their example
-// sentences, a one-click "加入素材库" on every result, and the bank itself in a side panel.
+// sentences, a one-click "加入素材库" on every result and similar paragraph, and the bank itself in a side panel.
 // Loaded after app.js and uses its helpers (el, $, api, openReader, copyText, filters, showNotice).
 // Text from the server is only ever set as textContent, never as HTML.
 "use strict";
@@ -11,8 +11,9 @@ const MAX_PHRASE_CHARS = 200;
 const MAX_TAG_CHARS = 20;
 const KEY_STORAGE = "govsearch-api-key";
 
-// `topicsLoaded` settles once the current search's topic phrases are in (or failed).
-const phraseState = { topicKey: "", phrases: [], topicsLoaded: Promise.resolve(), query: "", pasted: false };
+const phraseState = { topicKey: "", query: "", pasted: false };
+// Title and year of each document an example sentence comes from, by doc_id (a promise while asked).
+const exampleSources = new Map();
 
 // --- requests that change the bank (they may need the server's API key) ---------------------------------
 
@@ -68,9 +69,14 @@ async function addToBank(phrase, chunkId, button) {
 
 // --- "加入素材库" on each result -------------------------------------------------------------------------
 
-/** One line of at most MAX_PHRASE_CHARS: a phrase, never a paragraph break. */
+/** The text as one line: a phrase never holds a paragraph break. */
+function joinLines(text) {
+  return text.replace(/\s*\n\s*/g, "").trim();
+}
+
+/** One line of at most MAX_PHRASE_CHARS. */
 function oneLine(text) {
-  return text.replace(/\s*\n\s*/g, "").trim().slice(0, MAX_PHRASE_CHARS);
+  return joinLines(text).slice(0, MAX_PHRASE_CHARS);
 }
 
 /** The text selected inside this passage, if any. */
@@ -80,11 +86,11 @@ function selectionIn(passageNode) {
   return oneLine(selection.toString());
 }
 
-/** Without a selection: the best topic phrase this passage uses, else the sentence with its first match. */
+/** Without a selection: the passage itself, or where it is longer than a phrase may be, its sentence with
+ * the first highlighted match (the first sentence when nothing is highlighted). */
 function phraseOfPassage(passageNode) {
   const text = passageNode.textContent;
-  const topic = phraseState.phrases.find((item) => text.includes(item.phrase));
-  if (topic) return topic.phrase;
+  if (joinLines(text).length <= MAX_PHRASE_CHARS) return joinLines(text);
   const mark = passageNode.querySelector("mark");
   const at = mark ? text.indexOf(mark.textContent) : 0;
   const start = Math.max(...["。", "！", "？", "；", "\n"].map((stop) => text.lastIndexOf(stop, at - 1))) + 1;
@@ -93,28 +99,28 @@ function phraseOfPassage(passageNode) {
 }
 
 function addButtonFor(item) {
-  const passageNode = item.querySelector(".passage");
-  const button = el("button", { type: "button", class: "add-to-bank", title: "选中文字后点击，加入所选；否则加入本段的主题表达" },
-    "加入素材库");
+  const passageNode = item.querySelector(":scope > .passage");
+  const button = el("button", {
+    type: "button",
+    class: "add-to-bank",
+    title: `选中文字后点击，加入所选；否则加入本段（超过 ${MAX_PHRASE_CHARS} 字的段落加入含检索词的那一句）`,
+  }, "加入素材库");
   // The selection is read before the click can move the focus and clear it.
   let selected = "";
   button.addEventListener("pointerdown", () => { selected = selectionIn(passageNode); });
-  button.addEventListener("click", async () => {
+  button.addEventListener("click", () => {
     const chosen = selected || selectionIn(passageNode);
     selected = "";
-    if (!chosen) {
-      // The same click adds the same phrase whether or not the topic phrases have arrived yet.
-      button.disabled = true;
-      await phraseState.topicsLoaded;
-    }
     addToBank(chosen || phraseOfPassage(passageNode), item.dataset.chunkId, button);
   });
   return button;
 }
 
-function decorateResults() {
-  for (const item of document.querySelectorAll("#results .result")) {
-    if (!item.querySelector(".add-to-bank")) item.querySelector(".actions").append(addButtonFor(item));
+/** "加入素材库" on each passage in `container`: the results, or a result's similar paragraphs. */
+function decoratePassages(container) {
+  for (const item of container.querySelectorAll(".result, .similar-hit")) {
+    const actions = item.querySelector(":scope > .actions");
+    if (!actions.querySelector(".add-to-bank")) actions.append(addButtonFor(item));
   }
 }
 
@@ -131,14 +137,12 @@ async function loadTopics(query) {
   const key = JSON.stringify(body);
   if (key === phraseState.topicKey) return; // the same search, another page
   phraseState.topicKey = key;
-  phraseState.phrases = [];
   const panel = $("#topics");
   panel.hidden = false;
   panel.replaceChildren(el("p", { class: "hint" }, "正在归纳主题表达…"));
   try {
     const { phrases } = await api("/phrases", body);
     if (phraseState.topicKey !== key) return; // a newer search has started
-    phraseState.phrases = phrases;
     renderTopics(query, phrases);
   } catch (error) {
     if (phraseState.topicKey === key) panel.replaceChildren(el("p", { class: "hint" }, `主题表达加载失败：${error.message}`));
@@ -187,8 +191,25 @@ function topicDetail(item) {
         class: "example-sentence",
         title: "在原文中查看",
         onclick: () => openReader(example.doc_id, example.chunk_id),
-      }, markedSentence(example.sentence, item.phrase))))),
+      }, markedSentence(example.sentence, item.phrase)),
+      exampleSource(example)))),
   ];
+}
+
+/** Which report an example sentence is from ("—— 2024年政府工作报告"), filled in once it is known. */
+function exampleSource(example) {
+  const line = el("span", { class: "meta example-source" });
+  if (!exampleSources.has(example.doc_id)) {
+    exampleSources.set(example.doc_id, api(`/chunks/${encodeURIComponent(example.chunk_id)}?context=0`)
+      .then(({ document: info }) => info)
+      .catch(() => { exampleSources.delete(example.doc_id); return null; }));
+  }
+  exampleSources.get(example.doc_id).then((info) => {
+    if (!info) return;
+    const year = info.year && !info.title.includes(String(info.year)) ? `（${info.year}年）` : "";
+    line.textContent = `—— ${info.title}${year}`;
+  });
+  return line;
 }
 
 /** The sentence with each occurrence of the phrase in <mark>. */
@@ -294,9 +315,10 @@ function startPhrases() {
   document.addEventListener("results", (event) => {
     phraseState.query = event.detail.query;
     phraseState.pasted = event.detail.pasted;
-    decorateResults();
-    phraseState.topicsLoaded = loadTopics(event.detail.query);
+    decoratePassages($("#results"));
+    loadTopics(event.detail.query);
   });
+  document.addEventListener("passages", (event) => decoratePassages(event.detail.container));
   $("#open-bank").addEventListener("click", openBank);
   for (const closer of document.querySelectorAll("[data-close-bank]")) closer.addEventListener("click", closeBank);
   // Captured before app.js's handler: Escape closes the reader first when it is open over the bank.
