@@ -28,6 +28,14 @@ def open_index(settings: Settings, *, create: bool = False) -> Index:
     return Index(settings.index_config(), create=create)
 
 
+def check_query(text: str, settings: Settings) -> None:
+    """The query limit the API applies (max_query_chars), for the same reason: a bound on the work."""
+    if len(text) > settings.max_query_chars:
+        raise typer.BadParameter(
+            f"at most {settings.max_query_chars} characters (GOVSEARCH_MAX_QUERY_CHARS), got {len(text)}"
+        )
+
+
 def fail(error: GovsearchError) -> NoReturn:
     """Print the error in words for people and exit 1."""
     template = next((ID_ERRORS[kind] for kind in type(error).__mro__ if kind in ID_ERRORS), "{}")

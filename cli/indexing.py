@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from cli.common import fail, load_settings, open_index
+from cli.progress import Progress
 from indexer import GovsearchError, IndexNotFound, IngestResult, UpdatePlan, ingest_paths
 from service.settings import Settings
 
@@ -90,20 +91,17 @@ def index(
         if dry_run:
             print_plan(planned_sync(settings, result))
             return
+        started = time.monotonic()
         target = open_index(settings, create=True)
-        with tqdm(total=0, unit="passage", desc="embedding", disable=None) as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with Progress("embedding", "passage") as progress:
             report = target.sync(result, progress=progress)
     except GovsearchError as error:
         fail(error)
+    seconds = time.monotonic() - started
     typer.echo(
         f"{len(report.added)} documents added, {len(report.removed)} removed, {report.unchanged} unchanged; "
-        f"{report.embedded} passages embedded, {report.reused} reused from cache; "
-        f"index at {settings.index_dir}"
+        f"{report.embedded} passages embedded ({report.embedded_characters / seconds:,.0f} characters/s), "
+        f"{report.reused} reused from cache; {seconds:.1f} s; index at {settings.index_dir}"
     )
 
 

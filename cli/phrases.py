@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import JsonOption, fail, load_settings, open_index
+from cli.common import JsonOption, check_query, fail, load_settings, open_index
 from indexer import GovsearchError, MinedPhrase, TopicPhrase
 from service.schemas.phrases import (
     MAX_MINED_PHRASES,
@@ -30,8 +30,11 @@ def phrases(
     """The expressions reports use for a topic, with example sentences; or, with --mined, corpus-wide ones."""
     if mined == (query is not None):
         raise typer.BadParameter("give a QUERY, or --mined for the corpus-wide phrases (not both)")
+    settings = load_settings()
+    if query is not None:
+        check_query(query, settings)
     try:
-        target = open_index(load_settings())
+        target = open_index(settings)
         if query is None:
             print_mined(target.mined_phrases(min_docs, limit), as_json)
         else:

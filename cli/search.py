@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
 
-from cli.common import fail, load_settings, open_index
+from cli.common import check_query, fail, load_settings, open_index
 from indexer import Filters, GovsearchError, Mode, SearchOptions, SearchPage
 from service.schemas.search import SearchResponse
+
+# What chunk ids look like: the first 16 hex digits of a content hash.
+CHUNK_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def search_options(mode: Mode, k: int, year: str | None, exclude: list[str] | None) -> SearchOptions:
@@ -67,8 +71,10 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search passages across all indexed reports."""
+    settings = load_settings()
+    check_query(query, settings)
     try:
-        page = open_index(load_settings()).search(query, search_options(mode, k, year, exclude))
+        page = open_index(settings).search(query, search_options(mode, k, year, exclude))
     except GovsearchError as error:
         fail(error)
     print_page(page, as_json)
@@ -82,10 +88,13 @@ def similar(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Paragraphs similar to a stored chunk (from other documents) or to a pasted paragraph."""
+    settings = load_settings()
+    check_query(chunk_or_text, settings)
     try:
-        target = open_index(load_settings())
+        target = open_index(settings)
         options = search_options(mode, k, year, None)
-        if target.has_chunk(chunk_or_text):
+        # A chunk id that the index lacks is an error, not text to search for (it would match noise).
+        if CHUNK_ID.fullmatch(chunk_or_text):
             page = target.similar(chunk_or_text, options)
         else:
             page = target.search(chunk_or_text, options)

@@ -70,6 +70,7 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     embedded: int = 0
+    embedded_characters: int = 0
     reused: int = 0
 
 
@@ -158,6 +159,7 @@ class Index:
             removed=[document.doc_id for document in plan.remove],
             unchanged=len(plan.keep),
             embedded=len(missing),
+            embedded_characters=sum(len(texts[key]) for key in missing),
             reused=len(texts) - len(missing),
         )
 

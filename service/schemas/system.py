@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 
 class Stats(BaseModel):
-    index_dir: str
+    index_dir: str | None = Field(description="The index's path on the server; null without the API key.")
     counts: dict[str, int]
     manifest: dict[str, str]
 
@@ -28,5 +28,5 @@ class Info(BaseModel):
     ready: bool
     manifest: dict[str, str] = Field(description="The loaded index's manifest (empty until it is loaded).")
     settings: dict[str, object] = Field(
-        description="Non-secret settings; `api_key` only says whether one is set."
+        description="Non-secret settings; `api_key` only says whether one is set; paths need the API key."
     )
