@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.gazetteer import canonical_names
 from indexer.phrase_stats import create_phrase_tables, update_phrase_stats
 from indexer.schema import Chunk, ChunkView, Document, DocumentInfo, Filters
 from indexer.transactions import transaction
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
     region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL,
-    origin TEXT NOT NULL DEFAULT ''
+    origin TEXT NOT NULL DEFAULT '', province TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin);
@@ -47,7 +48,14 @@ END;
 # names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
 HEADING_WEIGHT = 0.3
 
-DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type"
+# A document's fields as DocumentInfo holds them, its passage count last.
+DOCUMENT_COLUMNS = (
+    "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type, d.province,"
+    " (SELECT count(*) FROM chunks k WHERE k.doc_id = d.doc_id)"
+)
+DOCUMENT_WIDTH = 9
+# Columns that catalogs written by earlier versions lack: added on open, empty for the documents they hold.
+ADDED_COLUMNS = {"origin": "TEXT NOT NULL DEFAULT ''", "province": "TEXT"}
 CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
 
 
@@ -72,24 +80,31 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
         params.append(filters.year_to)
     for column, values in (
         ("d.level", filters.levels),
-        ("d.region", filters.regions),
         ("d.doc_type", filters.doc_types),
         ("d.doc_id", filters.doc_ids),
     ):
         if values:
             conditions.append(f"{column} IN ({','.join('?' * len(values))})")
             params.extend(values)
+    if filters.regions:
+        # A region is a document's own government or its province (浙江省 finds 杭州市's reports too),
+        # named officially or short (浙江).
+        regions = canonical_names(filters.regions)
+        marks = ",".join("?" * len(regions))
+        conditions.append(f"(d.region IN ({marks}) OR d.province IN ({marks}))")
+        params.extend([*regions, *regions])
     if filters.exclude_doc_ids:
         conditions.append(f"d.doc_id NOT IN ({','.join('?' * len(filters.exclude_doc_ids))})")
         params.extend(filters.exclude_doc_ids)
     return " AND ".join(conditions), params
 
 
-def add_origin_column(connection: sqlite3.Connection) -> None:
-    """Catalogs written before documents remembered their origin gain the column (empty: no origin)."""
+def add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Catalogs written before documents remembered their origin or province gain the columns (empty)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(documents)")}
-    if columns and "origin" not in columns:
-        connection.execute("ALTER TABLE documents ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+    for column, definition in ADDED_COLUMNS.items():
+        if columns and column not in columns:
+            connection.execute(f"ALTER TABLE documents ADD COLUMN {column} {definition}")
 
 
 def in_batches(
@@ -101,9 +116,10 @@ def in_batches(
         yield from connection.execute(sql.format(",".join("?" * len(batch))), batch)
 
 
-def row_to_document(row: sqlite3.Row | tuple, chunk_count: int = 0) -> DocumentInfo:
-    doc_id, title, source, year, level, region, doc_type = row[:7]
-    return DocumentInfo(doc_id, title, source, year, level, region, doc_type, chunk_count)
+def row_to_document(row: sqlite3.Row | tuple) -> DocumentInfo:
+    """A DocumentInfo from the DOCUMENT_COLUMNS of a row."""
+    doc_id, title, source, year, level, region, doc_type, province, chunk_count = row[:DOCUMENT_WIDTH]
+    return DocumentInfo(doc_id, title, source, year, level, region, doc_type, chunk_count, province)
 
 
 def row_to_chunk(row: sqlite3.Row | tuple) -> ChunkView:
@@ -117,7 +133,7 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        add_origin_column(self.connection)  # before the schema, whose index on origin needs the column
+        add_missing_columns(self.connection)  # before the schema, whose index on origin needs the column
         self.connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
         create_phrase_tables(self.connection)
 
@@ -215,7 +231,8 @@ class Catalog:
     ) -> None:
         """The document, its chunks, their keyword terms and its phrase statistics, in one transaction."""
         connection.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (doc_id, title, source, year, level, region, doc_type, extra, text,"
+            " origin, province) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.doc_id,
                 document.title,
@@ -227,6 +244,7 @@ class Catalog:
                 json.dumps(document.extra, ensure_ascii=False),
                 document.text,
                 document.origin,
+                document.province,
             ),
         )
         for stored in chunks:
@@ -280,19 +298,17 @@ class Catalog:
             0
         ]
         rows = self.connection.execute(
-            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
-            f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE {where} ORDER BY d.year DESC, d.title"
+            " LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-        return [row_to_document(row, row[7]) for row in rows], total
+        return [row_to_document(row) for row in rows], total
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         row = self.connection.execute(
-            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
-            " FROM documents d WHERE d.doc_id = ?",
-            (doc_id,),
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.doc_id = ?", (doc_id,)
         ).fetchone()
-        return row_to_document(row, row[7]) if row else None
+        return row_to_document(row) if row else None
 
     def document_chunks(self, doc_id: str) -> list[ChunkView]:
         rows = self.connection.execute(
@@ -311,7 +327,7 @@ class Catalog:
             " JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({})"
         )
         return {
-            row[0]: (row_to_chunk(row[1:8]), row_to_document(row[8:15]))
+            row[0]: (row_to_chunk(row[1:8]), row_to_document(row[8:]))
             for row in in_batches(self.connection, sql, row_ids)
         }
 

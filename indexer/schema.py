@@ -35,12 +35,14 @@ class Document:
     text: str
     year: int | None = None
     level: Level = Level.UNKNOWN
+    # The government that issued it (杭州市); `province` is the province that government is in (浙江省).
     region: str | None = None
     doc_type: DocType = DocType.OTHER
     extra: dict[str, str] = field(default_factory=dict)
     # What it was indexed from: the folder or file given to `govsearch index` (absolute), or "upload".
     # Re-indexing an origin makes the index mirror it; other origins are never touched.
     origin: str = ""
+    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     levels: tuple[str, ...] = ()
+    # A document passes when its region or its province is one of these.
     regions: tuple[str, ...] = ()
     doc_types: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
@@ -90,6 +93,7 @@ class DocumentInfo:
     region: str | None
     doc_type: str
     chunk_count: int = 0
+    province: str | None = None
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,12 @@ class FilterParams(BaseModel):
     level: Annotated[list[Level], BeforeValidator(as_list)] = Field(
         default_factory=list, description="Administrative levels (repeatable).", examples=[["国务院"]]
     )
-    region: Strings = Field(default_factory=list, description="Regions (repeatable).", examples=[["浙江省"]])
+    region: Strings = Field(
+        default_factory=list,
+        description="Regions (repeatable): a document's own government or its province, so 浙江省"
+        " (or 浙江) also finds reports of 杭州市.",
+        examples=[["浙江省"]],
+    )
     type: Annotated[list[DocType], BeforeValidator(as_list)] = Field(
         default_factory=list, description="Document types (repeatable).", examples=[["政府工作报告"]]
     )
@@ -156,9 +161,12 @@ class DocumentOut(BaseModel):
     source: str
     year: int | None
     level: str
-    region: str | None
+    region: str | None = Field(description="The government that issued it (杭州市, 浙江省), where known.")
+    province: str | None = Field(
+        description="The province of that government (浙江省 for 杭州市), where known."
+    )
     type: str
-    chunk_count: int = Field(description="Passages the document was split into (0 where not counted).")
+    chunk_count: int = Field(description="Passages the document was split into.")
 
     @classmethod
     def of(cls, info: DocumentInfo) -> DocumentOut:
@@ -169,6 +177,7 @@ class DocumentOut(BaseModel):
             year=info.year,
             level=info.level,
             region=info.region,
+            province=info.province,
             type=info.doc_type,
             chunk_count=info.chunk_count,
         )
@@ -182,6 +191,7 @@ class DocumentOut(BaseModel):
             year=document.year,
             level=str(document.level),
             region=document.region,
+            province=document.province,
             type=str(document.doc_type),
             chunk_count=chunk_count,
         )
