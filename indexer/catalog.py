@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(heading, body, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, col);
 CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
     DELETE FROM chunk_terms WHERE rowid = old.id;
 END;
@@ -353,6 +354,13 @@ class Catalog:
             f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
         )
         return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """How many passages there are, and how many use each term in their own text (the keyword index's
+        document frequencies: one lookup per term, however large the index)."""
+        passages = self.connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        sql = "SELECT term, doc FROM chunk_terms_vocab WHERE col = 'body' AND term IN ({})"
+        return passages, dict(in_batches(self.connection, sql, list(dict.fromkeys(terms))))
 
     def keyword_search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""
