@@ -42,11 +42,13 @@ class DocumentInfo:
     source: str
     year: int | None = None
     level: Level = Level.UNKNOWN
+    # The government that issued it (杭州市); `province` is the province that government is in (浙江省).
     region: str | None = None
     doc_type: DocType = DocType.OTHER
     # What it was indexed from: the folder or file given to `govsearch index` (absolute), or "upload".
     # Re-indexing an origin makes the index mirror it; other origins are never touched.
     origin: str = ""
+    province: str | None = None
     chunk_count: int = 0
 
 
@@ -88,6 +90,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     levels: tuple[Level, ...] = ()
+    # A document passes when its region or its province is one of these.
     regions: tuple[str, ...] = ()
     doc_types: tuple[DocType, ...] = ()
     doc_ids: tuple[str, ...] = ()

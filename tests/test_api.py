@@ -147,11 +147,17 @@ def test_hit_shape_highlights_and_segments(client: TestClient) -> None:
         hit["text"][start:end] for start, end in hit["highlights"]
     ]
     document = hit["document"]
-    assert set(document) == {"doc_id", "title", "source", "year", "level", "region", "type", "chunk_count"}
+    assert set(document) == {
+        "doc_id", "title", "source", "year", "level", "region", "province", "type", "chunk_count",
+    }  # fmt: skip
     assert document["level"] == "国务院"
+    assert (document["region"], document["province"]) == (None, None)
     assert document["type"] == "政府工作报告"
     assert document["title"].endswith("（节选）")
     assert isinstance(hit["heading_path"], list)
+    # A hit carries its document's passage count, as the document listing does.
+    listed = client.get(f"/documents/{document['doc_id']}").json()
+    assert document["chunk_count"] == len(listed["chunks"]) > hit["ordinal"]
 
 
 def test_search_context_returns_neighbours(client: TestClient) -> None:
@@ -443,6 +449,15 @@ def test_upload_search_and_delete_a_report(writable_client: TestClient) -> None:
     hit = first_hit(writable_client, "石雕文化产业园", mode="keyword")
     assert hit["document"]["doc_id"] == added["doc_id"]
     assert writable_client.get(f"/documents/{added['doc_id']}").status_code == 200
+    # A county report is its own region and is found by its province's name too.
+    assert (added["level"], added["region"], added["province"]) == ("县", "青田县", "浙江省")
+    for region in ("青田县", "浙江省", "浙江"):
+        hits = writable_client.get("/search", params={"q": "石雕文化产业园", "region": region}).json()["hits"]
+        assert {hit["document"]["doc_id"] for hit in hits} == {added["doc_id"]}, region
+    assert (
+        writable_client.get("/search", params={"q": "石雕文化产业园", "region": "江苏省"}).json()["hits"]
+        == []
+    )
 
     assert writable_client.delete(f"/documents/{added['doc_id']}").status_code == 204
     assert_error(writable_client.get(f"/documents/{added['doc_id']}"), 404, "unknown_document")
@@ -519,7 +534,9 @@ def test_upload_a_pdf(writable_client: TestClient) -> None:
     [added] = response.json()["added"]
     assert added["year"] == 2026 and added["source"] == f"uploads/{pdf.name}"
     chunks = writable_client.get(f"/documents/{added['doc_id']}").json()["chunks"]
-    assert "各位代表" in "".join(chunk["text"] for chunk in chunks)
+    # The title is a passage of its own and the body follows it; the salutation opens none.
+    assert chunks[0]["text"] == "2026年青田县政府工作报告"
+    assert "建成石雕文化产业园" in "".join(chunk["text"] for chunk in chunks[1:])
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,111 @@ def test_boilerplate_lines_are_removed_and_the_report_kept(noise: str) -> None:
     assert clean_text(f"{noise}\n{BODY}\n{noise}") == BODY
 
 
+# Web clutter by family: each line is removed whole wherever it sits around report text.
+CLUTTER_FAMILIES = {
+    "government-site footers and toolbars": [
+        "来源：浙江省人民政府网 发布时间：2025-01-20 责任编辑：张三 【字体：大 中 小】 打印本页 关闭窗口",
+        "发布时间：2025-01-14 10:30 来源：省政府办公厅 字号：[ 大 中 小 ]",
+        "信息来源：市统计局",
+        "【字体：大 中 小】【打印本页】【关闭窗口】",
+        "打印本页 关闭窗口",
+        "【打印】 【关闭】",
+        "字号：大 中 小",
+        "2025-01-20 10:12 来源：县政府办",
+        "扫一扫在手机打开当前页",
+        "主办单位：XX市人民政府办公室 承办：XX市大数据发展管理局",
+    ],
+    "share widgets": ["分享到：", "分享到：微信 微博 QQ空间", "分享 微信 微博"],
+    "page counters": ["浏览次数：3456", "访问量：12890次", "【打印】 阅读量：1.2万"],
+    "WeChat and 公众号 promotions": [
+        "更多精彩内容请关注微信公众号“浙江发布”",
+        "欢迎关注我们的公众号！",
+        "扫码关注，获取更多资讯",
+        "长按识别二维码关注我们",
+        "点击上方蓝字关注我们",
+        "微信公众号：xx发布",
+        "点击“阅读原文”查看报告全文",
+    ],
+    "文库 upload notices": [
+        "本文档由XX文库用户上传 仅供参考 下载地址",
+        "下载本文档需要2下载券",
+        "文档贡献者：张三",
+        "还剩12页未读，继续阅读",
+        "全文阅读已结束，如果下载本文需要使用1下载券",
+        "本文档共15页",
+        "word版本可编辑",
+    ],
+    "editor lines": [
+        "责任编辑：张三",
+        "（责任编辑：李四）",
+        "编辑：王五 审核：赵六",
+        "校对：钱七",
+        "作者：市政府研究室",
+    ],
+    "previous and next article": ["上一篇：2024年政府工作报告", "下一篇：关于市政府2025年工作安排", "下一篇"],
+    "copyright and registration": [
+        "版权所有：浙江省人民政府办公厅",
+        "Copyright © 2025 www.example.gov.cn All Rights Reserved",
+        "浙ICP备05011236号 浙公网安备33010602000013号 网站标识码3300000069",
+        "网站地图 | 联系我们 | 使用帮助",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        pytest.param(line, id=f"{family}: {line}")
+        for family, lines in CLUTTER_FAMILIES.items()
+        for line in lines
+    ],
+)
+def test_web_clutter_families_are_removed(noise: str) -> None:
+    assert clean_text(f"{noise}\n{BODY}\n{noise}") == BODY
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("全面落实各项政策。【字体：大 中 小】", "全面落实各项政策。"),
+        (
+            "为全面建设社会主义现代化国家而努力奋斗！（责任编辑：张三）",
+            "为全面建设社会主义现代化国家而努力奋斗！",
+        ),
+        ("【打印本页】推进数字政府建设。", "推进数字政府建设。"),
+    ],
+)
+def test_clutter_pasted_into_a_report_line_goes_and_the_sentence_stays(raw: str, cleaned: str) -> None:
+    assert clean_text(raw) == cleaned
+
+
+# Report sentences that use the words clutter is made of: every one is kept as written.
+REPORT_SENTENCES = [
+    "开通政务微信公众号12个，“浙里办”注册用户突破1亿，政务服务事项网上可办率达95%。",
+    "拓宽农民增收来源：一是发展特色产业，二是促进转移就业。",
+    "数据来源：国家统计局，部分数据为快报数。",
+    "资料来源于各部门上报的统计快报",
+    "引导群众通过政务公众号反映诉求，全年办理群众来信来访1.2万件。",
+    "加强知识产权保护，维护版权所有者和创作者的合法权益。",
+    "建成数字文库、地方文献库，公共图书馆藏书达到320万册。",
+    "全市门户网站访问量达到1.2亿次，政务公开工作位居全省前列。",
+    "我们要接续奋斗，奋力谱写下一篇章。",
+    "编辑出版《浙江通志》，审核通过地方标准28项。",
+    "广播电视节目编辑、制作、播出全面实现数字化。",
+    "提供法律法规免费下载和在线查询服务，方便群众办事。",
+    "分享发展机遇，共享改革成果。",
+    "作者、出版者和读者的权益得到保障。",
+    "打印、复印等办公费用下降15%。",
+    "各位代表：",
+    "2025年1月14日在浙江省第十四届人民代表大会第三次会议上",
+]
+
+
+@pytest.mark.parametrize("sentence", REPORT_SENTENCES)
+def test_report_sentences_with_clutter_words_survive(sentence: str) -> None:
+    assert clean_text(f"{BODY}\n{sentence}\n{BODY}") == f"{BODY}\n{sentence}\n{BODY}"
+
+
 @pytest.mark.parametrize(
     ("raw", "cleaned"),
     [

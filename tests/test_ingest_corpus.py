@@ -16,6 +16,7 @@ from indexer.ingest.chunking import MIN_CHUNK_CHARS
 from indexer.ingest.cleaning import clean_text
 from indexer.ingest.pipeline import IngestResult, ingest_file, ingest_paths
 from indexer.ingest.readers import read_file
+from indexer.ingest.structure import is_salutation
 from indexer.records import Chunk, Document
 from indexer.text.normalize import normalize_for_search
 
@@ -115,6 +116,31 @@ def test_non_boilerplate_characters_land_in_exactly_one_chunk(corpus: IngestResu
     assert cleaned.keys() == covered_once.keys()
     shares = {key: covered_once[key] / cleaned[key] for key in cleaned}
     assert min(shares.values()) >= 0.99, sorted(shares.items(), key=lambda item: item[1])[:3]
+
+
+@pytest.mark.shared
+def test_a_passage_opens_with_each_heading_it_is_newly_under(corpus: IngestResult) -> None:
+    """Headings apply only to what follows them: the reader shows them in document order."""
+    misplaced = []
+    for document, chunks in corpus.documents:
+        previous: tuple[str, ...] = ()
+        for chunk in chunks:
+            path = chunk.heading_path
+            shared = next(
+                (i for i, (a, b) in enumerate(zip(path, previous, strict=False)) if a != b),
+                min(len(path), len(previous)),
+            )
+            if shared < len(path) and not chunk.text.startswith(path[shared]):
+                misplaced.append((document.title, path[shared], chunk.text[:40]))
+            previous = path
+    assert misplaced == []
+
+
+@pytest.mark.shared
+def test_no_passage_opens_with_a_salutation(corpus: IngestResult) -> None:
+    assert [
+        chunk.text[:20] for _, chunk in chunks_of(corpus) if is_salutation(chunk.text.split("\n")[0])
+    ] == []
 
 
 @pytest.mark.shared

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from phrase_catalog import add_documents, chunks_containing, open_catalog
+from shared import shared_dir
 
 from indexer.errors import InvalidInput, UnknownDocument
 from indexer.index import Index
 from indexer.ingest.pipeline import ingest_paths
-from indexer.phrases.candidates import Kind, find_candidates
+from indexer.phrases.candidates import Kind, find_candidates, is_excluded
 from indexer.phrases.mining import mine_phrases
 from indexer.phrases.statistics import corpus_phrase_counts, update_phrase_stats
 from indexer.phrases.topics import topic_phrases
@@ -52,6 +53,9 @@ def candidate_kinds(text: str) -> dict[str, Kind]:
         ("常态化开展“一把手”招商、小分队招商。", "“一把手”招商", Kind.NGRAM),
         ("持续优化营商环境，深化放管服改革。", "优化营商环境", Kind.NGRAM),
         ("用好产业图谱和招商地图，开展精准招商。", "招商地图", Kind.NGRAM),
+        ("推进以县城为重要载体的城镇化建设。", "以县城为重要载体", Kind.PATTERN),
+        ("支持加工贸易提档升级，拓展中间品贸易、绿色贸易等新增长点。", "中间品贸易", Kind.NGRAM),
+        ("持续优化营商环境、深化放管服改革。", "优化营商环境", Kind.NGRAM),  # a list of actions
     ],
 )
 def test_candidates_include_each_kind_of_formulation(text: str, phrase: str, kind: Kind) -> None:
@@ -71,6 +75,14 @@ def test_candidates_include_each_kind_of_formulation(text: str, phrase: str, kin
         ("常态化开展以商招商、乡贤招商。", "化开展"),
         ("推动经济社会的高质量发展。", "的高质量发展"),
         ("推动经济社会的高质量发展。", "社会的"),
+        # a verb with the first item of the noun list it governs
+        ("支持加工贸易提档升级，拓展中间品贸易、绿色贸易等新增长点。", "拓展中间品贸易"),
+        ("支持加工贸易提档升级，拓展中间品贸易、绿色贸易等新增长点。", "拓展中间品"),
+        ("全面实施跨境服务贸易负面清单。出台服务贸易、数字贸易创新发展政策。", "出台服务贸易"),
+        # pieces of a 以…为… pattern
+        ("推进以县城为重要载体的城镇化建设。", "以县城为重要"),
+        ("推进以县城为重要载体的城镇化建设。", "县城为重要载体"),
+        ("推进以县城为重要载体的城镇化建设。", "推进以县城"),
     ],
 )
 def test_no_candidate_is_cut_mid_word_or_starts_or_ends_with_a_function_word(
@@ -90,6 +102,29 @@ def test_no_candidate_is_cut_mid_word_or_starts_or_ends_with_a_function_word(
 )
 def test_structures_are_not_found_where_there_are_none(text: str, kind: Kind) -> None:
     assert kind not in candidate_kinds(text).values()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "excluded"),
+    [
+        ("各位代表", True),
+        ("请予审议", True),
+        ("并请全国政协委员提出意见", True),
+        ("过去一年", True),
+        ("过去五年", True),
+        ("今后五年", True),
+        ("一年来", True),
+        ("四要推进贸易便利化", True),
+        ("一是产业发展提速", True),
+        ("招商引资", False),
+        ("以人民为中心", False),
+        ("办理人大代表建议", False),
+        ("全年生产总值", False),
+        ("五年规划", False),
+    ],
+)
+def test_procedure_time_expressions_and_list_markers_are_never_offered(phrase: str, excluded: bool) -> None:
+    assert is_excluded(phrase) is excluded
 
 
 def test_every_span_starts_and_ends_on_a_word_boundary() -> None:
@@ -273,3 +308,45 @@ def test_mining_the_corpus_finds_fixed_formulations(corpus_index: Index) -> None
     ]:
         assert found[phrase].kind == kind
         assert found[phrase].doc_count >= 2
+
+
+@pytest.fixture(scope="module")
+def corpus_phrases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    """Phrase statistics of all of ../shared/corpus, without the model (ingest and count only)."""
+    connection = open_catalog(tmp_path_factory.mktemp("corpus-phrases") / "catalog.sqlite")
+    add_documents(connection, ingest_paths([shared_dir() / "corpus"]).documents)
+    yield connection
+    connection.close()
+
+
+PROCEDURE_AND_FRAGMENTS = [
+    "各位代表",
+    "请予审议",
+    "过去一年",
+    "过去五年",
+    "以县城为重要",
+    "出台服务贸易",
+    "拓展中间品贸易",
+]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_corpus_mining_offers_no_procedure_and_no_fragments(corpus_phrases: sqlite3.Connection) -> None:
+    found = {
+        phrase.phrase: (phrase.doc_count, phrase.kind) for phrase in mine_phrases(corpus_phrases, limit=5000)
+    }
+    assert [phrase for phrase in PROCEDURE_AND_FRAGMENTS if phrase in found] == []
+    assert found["以县城为重要载体"] == (2, "pattern")
+    assert not any(is_excluded(phrase) for phrase in found)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_topic_phrases_of_trade_keep_items_not_their_verbs(corpus_phrases: sqlite3.Connection) -> None:
+    top = [
+        phrase.phrase
+        for phrase in topic_phrases(corpus_phrases, chunks_containing(corpus_phrases, "服务贸易"))
+    ]
+    assert "中间品贸易" in top and "数字贸易" in top
+    assert [phrase for phrase in top if phrase in PROCEDURE_AND_FRAGMENTS or is_excluded(phrase)] == []

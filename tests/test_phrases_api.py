@@ -185,10 +185,10 @@ def test_mined_phrases_are_used_by_several_documents(client: TestClient) -> None
         assert item["doc_count"] >= 2 and item["count"] >= item["doc_count"]
         assert item["kind"] in {"ngram", "series", "list", "pattern", "pair"}
     assert [item["score"] for item in phrases] == sorted((item["score"] for item in phrases), reverse=True)
-    # 各位代表 opens every one of the five reports.
-    assert {"phrase": "各位代表", "doc_count": 5} in [
-        {"phrase": item["phrase"], "doc_count": item["doc_count"]} for item in phrases
-    ]
+    # 各位代表 opens every one of the five reports, but it is procedure, not a formulation to borrow.
+    names = [item["phrase"] for item in phrases]
+    assert "以习近平同志为核心" in names
+    assert [name for name in names if name in ("各位代表", "请予审议", "过去一年")] == []
     strict = client.get("/phrases/mined", params={"min_docs": 4, "limit": 1000}).json()["phrases"]
     assert strict and all(item["doc_count"] >= 4 for item in strict)
 

@@ -10,7 +10,8 @@ from index_fixture import REPORTS, BuiltIndex
 from indexer.errors import InvalidInput, UnknownChunk
 from indexer.index import Index
 from indexer.ingest.pipeline import ingest_paths
-from indexer.records import Filters
+from indexer.records import Filters, Hit
+from indexer.search.highlight import MAX_LONG_QUERY_SPANS, highlight_spans
 from indexer.search.searcher import SearchOptions, fuse, keyword_weight, min_max
 
 
@@ -114,6 +115,50 @@ def test_pasted_paragraph_finds_its_theme(built_index: BuiltIndex) -> None:
         "支持企业开拓多元化市场，优化跨境结算服务，促进跨境电商发展。"
     )
     assert "推动外贸质升量稳" in top(built_index.index, draft, k=3)[0]
+
+
+GENERIC_WORDS = ("推动", "扩大", "持续", "积极", "加快", "发展", "建设")
+DRAFT = (
+    "我们要推动经济高质量发展，积极扩大有效投资，持续扩大内需，加快建设现代化产业体系，"
+    "促进消费和就业，全面推进乡村振兴，优化营商环境，持续加大招商引资力度。"
+)
+
+
+def marked(hit: Hit) -> list[str]:
+    return [hit.chunk.text[start:end] for start, end in hit.highlights]
+
+
+def test_a_pasted_paragraph_highlights_its_distinctive_terms_only(built_index: BuiltIndex) -> None:
+    hits = built_index.index.search(DRAFT, SearchOptions(k=10)).hits
+    assert hits
+    assert all(len(hit.highlights) <= MAX_LONG_QUERY_SPANS for hit in hits)
+    spans = [text for hit in hits for text in marked(hit)]
+    assert [text for text in spans if text in GENERIC_WORDS] == []
+    assert {"内需", "就业", "营商环境", "乡村振兴", "消费"} & set(spans)
+    # The same passages found by a few words mark those words wherever they occur.
+    short = built_index.index.search("扩大内需", SearchOptions(k=5)).hits
+    assert any("扩大" in marked(hit) or "扩大内需" in marked(hit) for hit in short)
+
+
+def test_similar_paragraphs_mark_a_few_distinctive_spans(built_index: BuiltIndex) -> None:
+    index = built_index.index
+    source = max(
+        index.search("推动", SearchOptions(k=20, mode="keyword")).hits, key=lambda hit: len(hit.chunk.text)
+    )
+    similar = index.similar(source.chunk.chunk_id, SearchOptions(k=5)).hits
+    assert similar and all(len(hit.highlights) <= MAX_LONG_QUERY_SPANS for hit in similar)
+    assert [text for hit in similar for text in marked(hit) if text in GENERIC_WORDS] == []
+
+
+def test_highlight_spans_keep_the_heaviest_terms_in_text_order() -> None:
+    weights = {"推动": 1.0, "甲乙": 2.0, "丙丁": 5.0, "戊己": 4.0}
+    assert highlight_spans("推动。甲乙。丙丁。戊己", weights, max_spans=2) == ((6, 8), (9, 11))
+    assert highlight_spans("推动。甲乙。丙丁。戊己", weights) == ((0, 2), (3, 5), (6, 8), (9, 11))
+    # Overlapping and touching terms merge into one span.
+    assert highlight_spans("推动甲乙，推动丙丁", {"推动": 1.0, "推动甲": 2.0, "丙丁": 1.0}) == (
+        (0, 3),
+        (5, 9),
+    )
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])

@@ -1,4 +1,4 @@
-"""Structure and metadata: heading levels, compilations split at their title lines, year/level/type/region."""
+"""Structure and metadata: heading levels, compilations split at part titles, year, level, type, place."""
 
 from __future__ import annotations
 
@@ -103,19 +103,21 @@ def test_chinese_numbers(text: str, number: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "year", "level", "region", "doc_type"),
+    ("text", "year", "level", "region", "province", "doc_type"),
     [
         (
             "四川省人民政府工作报告\n各位代表：\n现在，我代表省人民政府，向大会报告工作。",
             None,
             Level.PROVINCE,
-            "四川",
+            "四川省",
+            "四川省",
             DocType.REPORT,
         ),
         (
             "XX县2022年政府工作报告\n各位代表：\n现在，我代表县人民政府向大会报告工作。",
             2022,
             Level.COUNTY,
+            None,
             None,
             DocType.REPORT,
         ),
@@ -124,12 +126,14 @@ def test_chinese_numbers(text: str, number: int) -> None:
             2023,
             Level.TOWNSHIP,
             None,
+            None,
             DocType.SUMMARY,
         ),
         (
             "在全市经济工作会议上的讲话\n同志们：\n回顾总结2021年全市经济工作，安排部署今年工作。",
             2022,
             Level.CITY,
+            None,
             None,
             DocType.SPEECH,
         ),
@@ -138,6 +142,7 @@ def test_chinese_numbers(text: str, number: int) -> None:
             None,
             Level.COUNTY,
             None,
+            None,
             DocType.SPEECH,
         ),
         (
@@ -145,13 +150,16 @@ def test_chinese_numbers(text: str, number: int) -> None:
             2022,
             Level.CITY,
             None,
+            None,
             DocType.REPORT,
         ),
+        # A city report set in 四川 that does not name its city: the province only.
         (
             "x市政府工作总结\n一年来，x市政府坚持高标准。全面落实总书记对四川及x市工作系列重要指示精神。",
             None,
             Level.CITY,
-            "四川",
+            None,
+            "四川省",
             DocType.SUMMARY,
         ),
         (
@@ -159,20 +167,114 @@ def test_chinese_numbers(text: str, number: int) -> None:
             None,
             Level.CITY,
             None,
+            None,
+            DocType.REPORT,
+        ),
+        # A report whose title line says only 政府工作报告 names its government in the lines below it.
+        (
+            "政府工作报告\n——2025年1月14日在浙江省第十四届人民代表大会第三次会议上\n"
+            "浙江省省长 王浩\n各位代表：",
+            2025,
+            Level.PROVINCE,
+            "浙江省",
+            "浙江省",
+            DocType.REPORT,
+        ),
+        (
+            "政府工作报告\n——2025年1月在杭州市第十四届人民代表大会第五次会议上\n各位代表：\n"
+            "现在，我代表市人民政府，向大会报告工作。",
+            2025,
+            Level.CITY,
+            "杭州市",
+            "浙江省",
+            DocType.REPORT,
+        ),
+        (
+            "各位代表：\n现在，我代表广西壮族自治区人民政府，向大会报告工作，请予审议。",
+            None,
+            Level.PROVINCE,
+            "广西壮族自治区",
+            "广西壮族自治区",
+            DocType.REPORT,
+        ),
+        # 西湖区 is in 杭州 and in 南昌: the text says which.
+        (
+            "2024年西湖区政府工作报告\n各位代表：\n一年来，在杭州市委、市政府的坚强领导下，全区上下团结奋斗。",
+            2024,
+            Level.COUNTY,
+            "西湖区",
+            "浙江省",
+            DocType.REPORT,
+        ),
+        (
+            "2024年西湖区政府工作报告\n各位代表：\n一年来，在南昌市委、市政府的坚强领导下，全区上下团结奋斗。",
+            2024,
+            Level.COUNTY,
+            "西湖区",
+            "江西省",
             DocType.REPORT,
         ),
     ],
 )
 def test_metadata_from_title_and_opening(
-    text: str, year: int | None, level: Level, region: str | None, doc_type: DocType
+    text: str, year: int | None, level: Level, region: str | None, province: str | None, doc_type: DocType
 ) -> None:
     metadata = extract_metadata(clean_text(text))
-    assert (metadata.year, metadata.level, metadata.region, metadata.doc_type) == (
+    assert (metadata.year, metadata.level, metadata.region, metadata.province, metadata.doc_type) == (
         year,
         level,
         region,
+        province,
         doc_type,
     )
+
+
+# Titles of real reports: (level, region, province). 直辖市, 自治区 and 特别行政区 are provincial; a city, a
+# county or a district is its own region and has its province.
+REPORT_TITLES = {
+    "2025年上海市政府工作报告": (Level.PROVINCE, "上海市", "上海市"),
+    "2025年北京市政府工作报告": (Level.PROVINCE, "北京市", "北京市"),
+    "天津市2025年政府工作报告": (Level.PROVINCE, "天津市", "天津市"),
+    "2025年重庆市人民政府工作报告": (Level.PROVINCE, "重庆市", "重庆市"),
+    "内蒙古自治区2025年政府工作报告": (Level.PROVINCE, "内蒙古自治区", "内蒙古自治区"),
+    "广西壮族自治区人民政府工作报告": (Level.PROVINCE, "广西壮族自治区", "广西壮族自治区"),
+    "2025年宁夏回族自治区政府工作报告": (Level.PROVINCE, "宁夏回族自治区", "宁夏回族自治区"),
+    "新疆维吾尔自治区政府工作报告": (Level.PROVINCE, "新疆维吾尔自治区", "新疆维吾尔自治区"),
+    "西藏自治区2025年政府工作报告": (Level.PROVINCE, "西藏自治区", "西藏自治区"),
+    "2025年浙江省政府工作报告": (Level.PROVINCE, "浙江省", "浙江省"),
+    "2025年广西政府工作报告": (Level.PROVINCE, "广西壮族自治区", "广西壮族自治区"),
+    "2025年香港特别行政区施政报告": (Level.PROVINCE, "香港特别行政区", "香港特别行政区"),
+    "2024年杭州市政府工作报告": (Level.CITY, "杭州市", "浙江省"),
+    "2024年延边朝鲜族自治州政府工作报告": (Level.CITY, "延边朝鲜族自治州", "吉林省"),
+    "2023年青田县政府工作报告": (Level.COUNTY, "青田县", "浙江省"),
+    "2025年浦东新区政府工作报告": (Level.COUNTY, "浦东新区", "上海市"),
+    "2024年杭州市西湖区政府工作报告": (Level.COUNTY, "西湖区", "浙江省"),
+    "2023年沛县政府工作报告": (Level.COUNTY, "沛县", "江苏省"),
+    "2018年即墨市政府工作报告": (Level.COUNTY, "即墨市", "山东省"),  # a former name (即墨区 since 2017)
+    "2022年青田县温溪镇政府工作报告": (Level.TOWNSHIP, "青田县", "浙江省"),
+    "2025年国务院政府工作报告": (Level.NATIONAL, None, None),
+}
+
+
+@pytest.mark.parametrize(("title", "expected"), REPORT_TITLES.items())
+def test_level_region_and_province_of_real_report_titles(
+    title: str, expected: tuple[Level, str | None, str | None]
+) -> None:
+    metadata = extract_metadata(f"{title}\n各位代表：\n现在，我代表人民政府向大会报告工作，请予审议。")
+    assert (metadata.level, metadata.region, metadata.province) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2024年创新县域经济发展的调研报告",
+        "城区更新工作总结",
+        "关于推进新城区建设的讲话",
+        "和县区干部座谈时的讲话",
+    ],
+)
+def test_a_two_character_county_name_inside_words_names_no_government(title: str) -> None:
+    assert extract_metadata(f"{title}\n同志们：\n这次会议很重要。").region is None
 
 
 def test_a_resolution_takes_the_year_of_the_session_that_adopted_it() -> None:
@@ -273,20 +375,21 @@ def test_metadata_of_the_72_national_records() -> None:
     actual = {int(document.extra["line"]): (document.year, document.doc_type) for document in documents}
     assert actual == expected
     assert {document.level for document in documents} == {Level.NATIONAL}
-    assert {document.region for document in documents} == {None}
+    assert {(document.region, document.province) for document in documents} == {(None, None)}
     titles = [json.loads(line)["title"] for line in path.read_text(encoding="utf-8").splitlines()]
     assert [document.title for document in documents] == titles
 
 
-# Seeds by file-name prefix and part: (year, level, type, region). 002 names 四川 ("对四川及某市工作");
-# part 1 of 003 names 江西 ("视察江西、赣州和于都"); the others give only placeholders (x市, XX市, xx镇).
+# Seeds by file-name prefix and part: (year, level, type, region, province). None names its own
+# government; 002 is set in 四川 ("对四川及某市工作"), part 1 of 003 in 江西 ("视察江西、赣州和于都"); the
+# others give only placeholders (x市, XX市, xx镇).
 SEED_METADATA = {
-    ("000", None): (2021, Level.CITY, DocType.SUMMARY, None),
-    ("001", None): (2020, Level.CITY, DocType.SUMMARY, None),
-    ("002", None): (2022, Level.CITY, DocType.REPORT, "四川"),
-    ("003", "1"): (2021, Level.TOWNSHIP, DocType.REPORT, "江西"),
-    ("003", "2"): (2021, Level.TOWNSHIP, DocType.REPORT, None),
-    ("004", None): (2022, Level.CITY, DocType.SPEECH, None),
+    ("000", None): (2021, Level.CITY, DocType.SUMMARY, None, None),
+    ("001", None): (2020, Level.CITY, DocType.SUMMARY, None, None),
+    ("002", None): (2022, Level.CITY, DocType.REPORT, None, "四川省"),
+    ("003", "1"): (2021, Level.TOWNSHIP, DocType.REPORT, None, "江西省"),
+    ("003", "2"): (2021, Level.TOWNSHIP, DocType.REPORT, None, None),
+    ("004", None): (2022, Level.CITY, DocType.SPEECH, None, None),
 }
 SEED_TITLES = {
     ("001", None): "市政府2020年工作总结及2021年工作谋划",
@@ -304,7 +407,13 @@ def test_metadata_of_the_seeds() -> None:
     for path in seed_files():
         for document, _ in ingest_file(path):
             key = (path.name[:3], document.extra.get("part"))
-            actual[key] = (document.year, document.level, document.doc_type, document.region)
+            actual[key] = (
+                document.year,
+                document.level,
+                document.doc_type,
+                document.region,
+                document.province,
+            )
             titles[key] = document.title
     assert actual == SEED_METADATA
     assert {key: title for key, title in titles.items() if key in SEED_TITLES} == SEED_TITLES

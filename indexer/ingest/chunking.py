@@ -1,8 +1,11 @@
 """Cutting a document into passages: a paragraph each, long ones at sentence ends, with their heading path.
 
 Every chunk is a slice of `document.text` (`text == document.text[start:end]`), chunks do not overlap and
-together hold every non-blank character: heading lines and short lines ride along with the next paragraph
-instead of becoming passages of their own.
+together hold every non-blank character but the salutations that would open a passage (各位代表：): they
+address the audience, and a passage that opens with one reads as if it were about it. Heading lines and
+short lines ride along with the next paragraph instead of becoming passages of their own; a heading always
+opens its passage, so short lines before it close the passage before. The title and the lines under it
+(date, speaker) are a passage of their own.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from indexer.ingest.structure import detect_heading, point_patterns
+from indexer.ingest.metadata import find_title
+from indexer.ingest.structure import MAX_HEADING_CHARS, detect_heading, is_salutation, point_patterns
 from indexer.records import Chunk, Document
 
 DEFAULT_MAX_CHARS = 350
 # Lines shorter than this ("各位代表：", "下面，我讲三方面意见：") are not passages on their own.
 MIN_CHUNK_CHARS = 20
 _SENTENCE_END = re.compile(r"[。！？；][”’」』）]*")
+# A front-matter line (date, speaker) is no sentence.
+_FRONT_LINE_END = re.compile(r"[。！？；!?;]")
 _CLAUSE_END = re.compile(r"[，、][”’」』）]*")
 # A line ending in a comma was broken inside a sentence; the sentence goes on in the next line.
 _CONTINUES = ("，", "、", ",")
@@ -38,6 +44,21 @@ class _Block:
     heading_path: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """Heading and short lines waiting for the paragraph they ride on; `level` of the last heading among them,
+    None when no heading opens them."""
+
+    start: int
+    end: int
+    heading_path: tuple[str, ...]
+    level: int | None
+
+    @property
+    def headed(self) -> bool:
+        return self.level is not None
+
+
 def chunk_id(doc_id: str, text: str) -> str:
     """Content hash, so re-indexing an unchanged passage keeps its id."""
     return hashlib.sha1(f"{doc_id}\n{text}".encode()).hexdigest()[:16]
@@ -54,41 +75,76 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_front_line(line: str, number: int, title: str) -> bool:
+    """A line of the front matter: the title as first line, then lines that are no sentence (a date line,
+    the speaker) up to the first heading, salutation or paragraph."""
+    if number == 0 and (line == title or find_title(line) == line):
+        return True
+    return number > 0 and len(line) <= MAX_HEADING_CHARS and not _FRONT_LINE_END.search(line)
+
+
+def _close(blocks: list[_Block], pending: _Pending) -> None:
+    """Short lines with no paragraph of their own: they end the passage before them, where there is one."""
+    if blocks and not pending.headed:
+        last = blocks.pop()
+        blocks.append(_Block(last.start, last.body_start, pending.end, last.heading_path))
+    else:
+        blocks.append(_Block(pending.start, pending.start, pending.end, pending.heading_path))
+
+
 def _blocks(text: str, title: str, max_chars: int) -> list[_Block]:
     """Group lines into paragraphs, attach pending heading and short lines, track the heading path."""
     lines = _lines(text)
     path: list[tuple[int, str]] = []
     blocks: list[_Block] = []
-    pending: tuple[int, int, tuple[str, ...]] | None = None  # heading and short lines awaiting a paragraph
+    pending: _Pending | None = None
     open_start: int | None = None  # start of a paragraph whose last line ended inside a sentence
+    front = True  # still in the title's lines
     for number, (start, end) in enumerate(lines):
         line = text[start:end]
+        if open_start is None and is_salutation(line):
+            # It opens no passage: short lines before it close the one before, a heading waits for its text.
+            if pending is not None and not pending.headed:
+                _close(blocks, pending)
+                pending = None
+            front = False
+            continue
         heading = detect_heading(line) if open_start is None else None
+        if front and heading is None and open_start is None and _is_front_line(line, number, title):
+            first = blocks.pop() if blocks else _Block(start, start, end, ())
+            blocks.append(_Block(first.start, first.start, end, ()))
+            continue
+        front = False
         riding = (heading is not None and heading.whole_line) or end - start < MIN_CHUNK_CHARS
-        if pending is not None and riding and end - pending[0] > max_chars // 2:
+        if pending is not None and heading is not None and (pending.level or heading.level) >= heading.level:
+            # A heading applies only to what follows it: short lines before it close the passage before, and
+            # a heading with no text of its own (a one-line point: 二是…。) is a passage before its sibling.
+            _close(blocks, pending)
+            pending = None
+        if pending is not None and riding and end - pending.start > max_chars // 2:
             # A run of short lines (a table, a list of names) becomes a passage of its own.
-            blocks.append(_Block(pending[0], pending[0], pending[1], pending[2]))
+            blocks.append(_Block(pending.start, pending.start, pending.end, pending.heading_path))
             pending = None
         if heading is not None:
             path = [(level, name) for level, name in path if level < heading.level]
             path.append((heading.level, heading.text))
         current_path = tuple(name for _, name in path)
-        if open_start is None and (riding or (number == 0 and line == title)):
-            pending = (start if pending is None else pending[0], end, current_path)
+        if open_start is None and riding:
+            pending = (
+                _Pending(start, end, current_path, heading.level if heading else None)
+                if pending is None
+                else _Pending(pending.start, end, current_path, heading.level if heading else pending.level)
+            )
             continue
         if line.endswith(_CONTINUES) and number + 1 < len(lines):
             open_start = start if open_start is None else open_start
             continue
         body_start = start if open_start is None else open_start
-        block_start = body_start if pending is None else pending[0]
+        block_start = body_start if pending is None else pending.start
         blocks.append(_Block(block_start, body_start, end, current_path))
         pending, open_start = None, None
     if pending is not None:
-        if blocks:
-            last = blocks.pop()
-            blocks.append(_Block(last.start, last.body_start, pending[1], last.heading_path))
-        else:
-            blocks.append(_Block(pending[0], pending[0], pending[1], pending[2]))
+        _close(blocks, pending)
     return blocks
 
 

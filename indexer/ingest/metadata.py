@@ -1,7 +1,9 @@
-"""Metadata of one cleaned report: title, year, administrative level, region and document type.
+"""Metadata of one cleaned report: title, year, administrative level, region, province and document type.
 
-Every rule is data under indexer/text/data/ (levels.txt, doc_types.txt, years.txt, npc_sessions.txt,
-regions.txt); this module reads the title first, then the opening of the text, as a reader would.
+Every rule is data under indexer/data/ (levels.txt, doc_types.txt, years.txt, npc_sessions.txt,
+regions.txt, divisions.txt); this module reads the title first, then the opening of the text, as a reader
+would. A government named in the title or the opening is looked up in the gazetteer of China's divisions,
+which gives its level (上海市 and 内蒙古自治区 are provincial) and its province.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import cache
 
 from indexer.ingest.structure import MAX_HEADING_CHARS, detect_heading
 from indexer.records import DocType, Level
+from indexer.text.gazetteer import Place, find_place, find_province
 from indexer.text.rules import rule_rows
 
 # Level and type show in the salutation and first paragraph; deeper text names other governments.
@@ -29,6 +32,7 @@ class Metadata:
     level: Level
     region: str | None
     doc_type: DocType
+    province: str | None = None
 
 
 @cache
@@ -36,16 +40,19 @@ def _tagged(name: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     return tuple((tag, where, re.compile(pattern)) for tag, where, pattern in rule_rows(name))
 
 
+def _tag(name: str, where: str, text: str | None) -> str | None:
+    """The tag of the first `where` rule of a rule file that matches the text."""
+    if text is None:
+        return None
+    return next(
+        (tag for tag, rule_where, pattern in _tagged(name) if rule_where == where and pattern.search(text)),
+        None,
+    )
+
+
 def _first_tag(name: str, title: str | None, opening: str) -> str | None:
     """The tag of the first rule matching the title (title rules), else the opening (opening rules)."""
-    rules = _tagged(name)
-    for where, text in (("title", title), ("opening", opening)):
-        if text is None:
-            continue
-        for tag, rule_where, pattern in rules:
-            if rule_where == where and pattern.search(text):
-                return tag
-    return None
+    return _tag(name, "title", title) or _tag(name, "opening", opening)
 
 
 def chinese_number(text: str) -> int:
@@ -109,37 +116,47 @@ def fallback_title(text: str) -> str:
     return sentence if len(sentence) <= _FALLBACK_TITLE_CHARS else sentence[:_FALLBACK_TITLE_CHARS] + "…"
 
 
-@cache
-def _region_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    rows = rule_rows("regions.txt")
-    names = sorted((value for kind, _, value in rows if kind == "name"), key=len, reverse=True)
-    alternation = "|".join(map(re.escape, names))
-    return tuple(
-        (where, re.compile(pattern.replace("{region}", alternation)))
-        for kind, where, pattern in rows
-        if kind == "pattern"
-    )
+def _level(title: str | None, opening: str, place: Place | None, named_in_title: bool) -> Level:
+    """国务院 and 乡镇 by their words; else the level of a government the title names; else the words of the
+    title (县政府, 全市), then those of the opening."""
+    title_tag = _tag("levels.txt", "title", title)
+    if title_tag in (Level.NATIONAL, Level.TOWNSHIP):
+        return Level(title_tag)
+    if place is not None and named_in_title:
+        return place.level
+    if title_tag:
+        return Level(title_tag)
+    opening_tag = _tag("levels.txt", "opening", opening)
+    if opening_tag in (Level.NATIONAL, Level.TOWNSHIP) or place is None:
+        return Level(opening_tag or Level.UNKNOWN)
+    return place.level
 
 
-def find_region(text: str, title: str | None) -> str | None:
-    """The province a report names as its own (placeholders such as x市 or 某市 name none)."""
-    for where, pattern in _region_rules():
-        source = title if where == "title" else text
-        if source and (match := pattern.search(source)):
-            return match.group(1)
-    return None
+def _region_and_province(text: str, level: Level, place: Place | None) -> tuple[str | None, str | None]:
+    """The report's own government and its province: the government named, where its level is the report's
+    (a township report names the county above it); else only the province, named or the text's setting."""
+    if level is Level.NATIONAL:
+        return None, None
+    if place is not None and (place.level == level or level is Level.TOWNSHIP):
+        return place.region, place.province
+    province = place.province if place is not None else find_province(text)
+    # A provincial report whose text names only its province is that province's own report.
+    return (province if level is Level.PROVINCE else None), province
 
 
 def extract_metadata(text: str, title: str | None = None, year: int | None = None) -> Metadata:
     """Metadata of a cleaned report; `title` and `year` are a record's own fields when it has them."""
     title = title or find_title(text)
     opening = text[:OPENING_CHARS]
-    level = Level(_first_tag("levels.txt", title, opening) or Level.UNKNOWN)
+    place, named_in_title = find_place(title, opening)
+    level = _level(title, opening, place, named_in_title)
+    region, province = _region_and_province(text, level, place)
     doc_type = DocType(_first_tag("doc_types.txt", title, opening) or DocType.OTHER)
     return Metadata(
         title=title or fallback_title(text),
         year=year or find_year(text, title, doc_type),
         level=level,
-        region=None if level is Level.NATIONAL else find_region(text, title),
+        region=region,
         doc_type=doc_type,
+        province=province,
     )

@@ -91,6 +91,7 @@ def _documents(report: RawText, source: str, origin: str) -> Iterator[Document]:
             doc_type=metadata.doc_type,
             extra=extra,
             origin=origin,
+            province=metadata.province,
         )
 
 

@@ -67,6 +67,11 @@ def detect_heading(line: str) -> Heading | None:
     return None
 
 
+def is_salutation(line: str) -> bool:
+    """Whether a line only addresses the audience (各位代表：, 同志们、朋友们：, 各位代表！)."""
+    return any(pattern.match(line.strip()) for _, pattern in _patterns("salutation"))
+
+
 def is_part_title(line: str) -> bool:
     """Whether a line is the title of one report in a compilation ("xx镇2021年政府工作报告(2)")."""
     return any(pattern.match(line.strip()) for _, pattern in _patterns("part_title"))

@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cache
 from itertools import accumulate, chain
 from typing import NamedTuple
 
 from indexer.text.normalize import normalize_for_search
-from indexer.text.tokenize import cut_words, stopwords
+from indexer.text.rules import rule_rows
+from indexer.text.tokenize import cut_words, stopwords, word_tag
 
 MAX_WORDS = 4
 MIN_CHARS = 2
@@ -36,6 +38,22 @@ LIST_MARKER = re.compile(r"(?<![\u4e00-\u9fff])([一二三四五六七八九十]
 # After normalize_for_search the full-width comma is ",".
 PAIR_SEPARATORS = ",、"
 MIN_SERIES_ITEMS = 3
+
+
+@cache
+def _rules(kind: str) -> re.Pattern[str]:
+    return re.compile(
+        "|".join(
+            f"(?:{pattern})" for rule_kind, pattern in rule_rows("phrase_rules.txt") if rule_kind == kind
+        )
+    )
+
+
+def is_excluded(phrase: str) -> bool:
+    """Whether a phrase is a report's procedure or a time expression (各位代表, 请予审议, 过去一年), or opens
+    with a list marker (四要推进贸易便利化): never offered as a formulation."""
+    folded = normalize_for_search(phrase)
+    return bool(_rules("procedure").search(folded) or _rules("fragment").search(folded))
 
 
 class Kind(IntEnum):
@@ -102,11 +120,17 @@ def find_candidates(text: str) -> Candidates:
         _pairs(folded, boundaries),
     ):
         structures[start, end] = max(kind, structures.get((start, end), Kind.PART))
+    word_ends = dict(words)
     found = []
     for run in _runs(folded, words):
+        governs_list = _governs_a_noun_list(folded, run, word_ends)
         for occurrence in _ngrams(folded, run):
             structure = structures.pop((occurrence.start, occurrence.end), Kind.PART)
-            found.append(occurrence._replace(kind=structure) if structure > occurrence.kind else occurrence)
+            if structure > occurrence.kind:
+                occurrence = occurrence._replace(kind=structure)
+            elif occurrence.kind is Kind.NGRAM and _is_fragment(folded, occurrence, governs_list):
+                occurrence = occurrence._replace(kind=Kind.PART)
+            found.append(occurrence)
     found.extend(Occurrence(start, end, kind) for (start, end), kind in structures.items())
     found.sort()
     return Candidates(folded, tuple(words), tuple(found))
@@ -175,6 +199,32 @@ def _ngrams(text: str, run: list[tuple[int, int]]) -> Iterator[Occurrence]:
                 yield Occurrence(start, end, Kind.PART)
 
 
+def _governs_a_noun_list(text: str, run: list[tuple[int, int]], word_ends: dict[int, int]) -> bool:
+    """Whether a clause ends at the 、 of a list of nouns (拓展中间品贸易、绿色贸易): a word that is no verb
+    by jieba's part-of-speech tags follows the 、 (一是优化营商环境、深化改革 lists actions instead)."""
+    end = run[-1][1]
+    if end >= len(text) or text[end] != "、":
+        return False
+    after = text[end + 1 : word_ends.get(end + 1, end + 1)]
+    return not (word_tag(after) or "").startswith("v")
+
+
+def _is_fragment(text: str, occurrence: Occurrence, governs_list: bool) -> bool:
+    """An n-gram that drifts across a structure instead of being a phrase:
+
+    a verb with the first item of the noun list it governs (拓展中间品贸易, 出台服务贸易, whose phrase is the
+    item or the list), or a piece of a 以…为… pattern (推进以县城, 县城为重要载体).
+    """
+    start = occurrence.start
+    inner = [
+        text[start + a : start + b]
+        for a, b in zip((0, *occurrence.splits), (*occurrence.splits, occurrence.end - start), strict=True)
+    ]
+    if any(word in ("以", "为") for word in inner[1:-1]):
+        return True
+    return governs_list and any(word_tag(word) == "v" for word in inner[:-1])
+
+
 def _series(text: str, boundaries: set[int]) -> Iterator[Occurrence]:
     """Three or more four-character items joined by 、 (苦干实干、勇毅前行、接续奋斗), and each item."""
     for match in SERIES.finditer(text):
@@ -225,6 +275,10 @@ def _patterns(text: str, words: Sequence[tuple[int, int]]) -> Iterator[Occurrenc
                 continue
             tail_start, tail_end = words[middle + 1]
             tail = text[tail_start:tail_end]
+            if _rules("modifier").search(tail) and middle + 2 < len(words):
+                # 以县城为重要载体: 重要 only qualifies the word the pattern ends with.
+                tail_end = words[middle + 2][1]
+                tail = text[tail_start:tail_end]
             if len(tail) >= 2 and HAN.fullmatch(tail) and tail not in excluded:
                 if tail_end - start <= MAX_CLAUSE_CHARS:
                     yield Occurrence(start, tail_end, Kind.PATTERN)

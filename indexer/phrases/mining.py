@@ -4,7 +4,8 @@ A word n-gram is a phrase when several documents use it, its words stick togethe
 allows (cohesion: the pointwise mutual information of its weakest split) and it combines freely with
 what surrounds it (freedom: the entropy of its left and right neighbour characters, the lower of the
 two). Structural candidates (series, lists, 以…为… patterns, pairs) are delimited by their structure and
-are judged by spread alone.
+are judged by spread alone. A report's procedure and time expressions (各位代表, 请予审议, 过去一年) are
+common and cohesive but no formulation: they are never offered.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.errors import InvalidInput
-from indexer.phrases.candidates import Kind, display_form
+from indexer.phrases.candidates import Kind, display_form, is_excluded
 from indexer.phrases.statistics import FREE, corpus_totals, create_phrase_tables, decode_splits
 from indexer.store.database import in_batches
 
@@ -69,6 +70,8 @@ def mine_phrases(connection: sqlite3.Connection, *, min_docs: int = 2, limit: in
         (Kind.PAIR, min_docs),
     ):
         counts[phrase] = count
+        if is_excluded(phrase):
+            continue
         if structural_docs >= min_docs:
             # A structure only where enough documents use it as one (社会主义 is a word that sometimes
             # sits in a series, not a series phrase).

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.errors import InvalidInput
-from indexer.phrases.candidates import HAN, QUOTES, Candidates, Kind, find_candidates
+from indexer.phrases.candidates import HAN, QUOTES, Candidates, Kind, find_candidates, is_excluded
 from indexer.phrases.statistics import corpus_phrase_counts, corpus_totals
 from indexer.text.tokenize import stopwords
 
@@ -95,6 +95,8 @@ def topic_phrases(
         if score <= 0 or len(chosen) == k:
             break
         entry = found[phrase]
+        if is_excluded(phrase):
+            continue
         support = frozenset(entry.chunks)
         # Nested candidates with the same occurrences say the same thing: keep the best of them.
         if any(

@@ -12,7 +12,12 @@ import numpy as np
 from indexer.errors import InvalidInput, UnknownChunk
 from indexer.records import Chunk, DocumentInfo, Filters, Hit, Mode
 from indexer.search.duplicates import near_duplicate, shingles
-from indexer.search.highlight import highlight_spans
+from indexer.search.highlight import (
+    LONG_QUERY_CHARS,
+    MAX_LONG_QUERY_SPANS,
+    distinctive_terms,
+    highlight_spans,
+)
 from indexer.store.catalog import Catalog
 from indexer.store.keywords import KeywordIndex
 from indexer.store.vectors import VectorStore
@@ -48,6 +53,14 @@ class Candidate:
     normalized: str
     signature: frozenset[str] = frozenset()
     duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class Highlighting:
+    """What to mark in every hit of one search: terms by weight, and at most how many spans."""
+
+    terms: dict[str, float]
+    max_spans: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,7 @@ def query_terms(query: str) -> list[str]:
     """Terms to highlight: the query's words of two or more characters, and the query itself when short."""
     normalized = normalize_for_search(query).strip()
     terms = [term for term in tokenize_for_search(normalized) if len(term) >= 2]
-    if 2 <= len(normalized) <= 12 and " " not in normalized:
+    if 2 <= len(normalized) <= LONG_QUERY_CHARS and " " not in normalized:
         terms.append(normalized)
     return list(dict.fromkeys(terms))
 
@@ -129,7 +142,7 @@ class Searcher:
         if is_blank(normalized):
             raise InvalidInput("query is empty")
         ranked = self.rank(normalized, None, options)
-        return self.page(ranked, query_terms(query), options)
+        return self.page(ranked, self.highlighting(query), options)
 
     def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
         """Paragraphs like a stored one, from other documents."""
@@ -141,7 +154,15 @@ class Searcher:
         options = replace(options, filters=replace(options.filters, exclude_doc_ids=excluded))
         normalized = normalize_for_search(chunk.text)
         ranked = self.rank(normalized, self.vectors.vector(row), options)
-        return self.page(ranked, query_terms(chunk.text), options)
+        return self.page(ranked, self.highlighting(chunk.text), options)
+
+    def highlighting(self, query: str) -> Highlighting:
+        """Every term of a few words; of a pasted paragraph, only the distinctive terms and a few spans."""
+        terms = query_terms(query)
+        if len(normalize_for_search(query).strip()) <= LONG_QUERY_CHARS:
+            return Highlighting(dict.fromkeys(terms, 1.0))
+        passages, frequencies = self.keywords.term_frequencies(terms)
+        return Highlighting(distinctive_terms(terms, passages, frequencies), MAX_LONG_QUERY_SPANS)
 
     def rank(self, normalized: str, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
         keyword: Ranked = []
@@ -160,7 +181,7 @@ class Searcher:
             return semantic
         return fuse(keyword, semantic, keyword_weight(normalized))
 
-    def page(self, ranked: Ranked, terms: list[str], options: SearchOptions) -> SearchPage:
+    def page(self, ranked: Ranked, highlighting: Highlighting, options: SearchOptions) -> SearchPage:
         """Collapse near-duplicates and cap hits per document until the requested page is full.
 
         `total` counts the candidates that remain after collapsing what was examined; candidates beyond
@@ -194,12 +215,12 @@ class Searcher:
             kept.append(candidate)
         total = len(kept) + len(ranked) - examined
         return SearchPage(
-            [self.hit(c, terms, options.context) for c in kept[options.offset :]], total, options.mode
+            [self.hit(c, highlighting, options.context) for c in kept[options.offset :]], total, options.mode
         )
 
-    def hit(self, candidate: Candidate, terms: list[str], context: int) -> Hit:
+    def hit(self, candidate: Candidate, highlighting: Highlighting, context: int) -> Hit:
         before, after = self.catalog.neighbours(candidate.chunk, context, context) if context else ([], [])
-        spans = highlight_spans(candidate.normalized, terms)
+        spans = highlight_spans(candidate.normalized, highlighting.terms, highlighting.max_spans)
         return Hit(
             candidate.chunk,
             candidate.document,

@@ -15,13 +15,14 @@ import numpy as np
 
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Level
 from indexer.store.database import Database, Stored, in_batches
+from indexer.text.gazetteer import canonical_names
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
     region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL,
-    origin TEXT NOT NULL DEFAULT ''
+    origin TEXT NOT NULL DEFAULT '', province TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE INDEX IF NOT EXISTS documents_origin ON documents(origin);
@@ -34,13 +35,20 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(heading, body, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, col);
 CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
     DELETE FROM chunk_terms WHERE rowid = old.id;
 END;
 """
 
-DOCUMENT_COLUMNS = "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type, d.origin"
-DOCUMENT_WIDTH = 8
+# A document's fields as DocumentInfo holds them, its passage count last.
+DOCUMENT_COLUMNS = (
+    "d.doc_id, d.title, d.source, d.year, d.level, d.region, d.doc_type, d.province, d.origin,"
+    " (SELECT count(*) FROM chunks k WHERE k.doc_id = d.doc_id)"
+)
+DOCUMENT_WIDTH = 10
+# Columns that catalogs written by earlier versions lack: added on open, empty for the documents they hold.
+ADDED_COLUMNS = {"origin": "TEXT NOT NULL DEFAULT ''", "province": "TEXT"}
 CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
 CHUNK_WIDTH = 7
 
@@ -66,29 +74,36 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
         params.append(filters.year_to)
     for column, values in (
         ("d.level", filters.levels),
-        ("d.region", filters.regions),
         ("d.doc_type", filters.doc_types),
         ("d.doc_id", filters.doc_ids),
     ):
         if values:
             conditions.append(f"{column} IN ({','.join('?' * len(values))})")
             params.extend(values)
+    if filters.regions:
+        # A region is a document's own government or its province (浙江省 finds 杭州市's reports too),
+        # named officially or short (浙江).
+        regions = canonical_names(filters.regions)
+        marks = ",".join("?" * len(regions))
+        conditions.append(f"(d.region IN ({marks}) OR d.province IN ({marks}))")
+        params.extend([*regions, *regions])
     if filters.exclude_doc_ids:
         conditions.append(f"d.doc_id NOT IN ({','.join('?' * len(filters.exclude_doc_ids))})")
         params.extend(filters.exclude_doc_ids)
     return " AND ".join(conditions), params
 
 
-def add_origin_column(connection: sqlite3.Connection) -> None:
-    """Catalogs written before documents remembered their origin gain the column (empty: no origin)."""
+def add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Catalogs written before documents remembered their origin or province gain the columns (empty)."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(documents)")}
-    if columns and "origin" not in columns:
-        connection.execute("ALTER TABLE documents ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+    for column, definition in ADDED_COLUMNS.items():
+        if columns and column not in columns:
+            connection.execute(f"ALTER TABLE documents ADD COLUMN {column} {definition}")
 
 
-def row_to_document(row: Sequence, chunk_count: int = 0) -> DocumentInfo:
+def row_to_document(row: Sequence) -> DocumentInfo:
     """A DocumentInfo from the DOCUMENT_COLUMNS of a row."""
-    doc_id, title, source, year, level, region, doc_type, origin = row[:DOCUMENT_WIDTH]
+    doc_id, title, source, year, level, region, doc_type, province, origin, chunk_count = row[:DOCUMENT_WIDTH]
     return DocumentInfo(
         doc_id=doc_id,
         title=title,
@@ -97,6 +112,7 @@ def row_to_document(row: Sequence, chunk_count: int = 0) -> DocumentInfo:
         level=Level(level),
         region=region,
         doc_type=DocType(doc_type),
+        province=province,
         origin=origin,
         chunk_count=chunk_count,
     )
@@ -113,7 +129,7 @@ class Catalog(Stored):
 
     def __init__(self, database: Database) -> None:
         super().__init__(database)
-        add_origin_column(self._connection)  # before the schema, whose index on origin needs the column
+        add_missing_columns(self._connection)  # before the schema, whose indexes need the columns
         self._connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
 
     # --- manifest -------------------------------------------------------------------------------------
@@ -162,7 +178,8 @@ class Catalog(Stored):
     ) -> None:
         """The document, its chunks and their keyword terms, inside the caller's transaction."""
         connection.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (doc_id, title, source, year, level, region, doc_type, extra, text,"
+            " origin, province) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.doc_id,
                 document.title,
@@ -174,6 +191,7 @@ class Catalog(Stored):
                 json.dumps(document.extra, ensure_ascii=False),
                 document.text,
                 document.origin,
+                document.province,
             ),
         )
         for stored in chunks:
@@ -218,23 +236,20 @@ class Catalog(Stored):
 
     def documents(self, filters: Filters, limit: int, offset: int) -> tuple[list[DocumentInfo], int]:
         where, params = filter_clause(filters)
-        total = self._connection.execute(
-            f"SELECT count(*) FROM documents d WHERE {where}", params
-        ).fetchone()[0]
+        count = f"SELECT count(*) FROM documents d WHERE {where}"
+        total = self._connection.execute(count, params).fetchone()[0]
         rows = self._connection.execute(
-            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
-            f" FROM documents d WHERE {where} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE {where} ORDER BY d.year DESC, d.title"
+            " LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-        return [row_to_document(row, row[DOCUMENT_WIDTH]) for row in rows], total
+        return [row_to_document(row) for row in rows], total
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         row = self._connection.execute(
-            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
-            " FROM documents d WHERE d.doc_id = ?",
-            (doc_id,),
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.doc_id = ?", (doc_id,)
         ).fetchone()
-        return row_to_document(row, row[DOCUMENT_WIDTH]) if row else None
+        return row_to_document(row) if row else None
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         rows = self._connection.execute(

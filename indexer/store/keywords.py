@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from indexer.records import Filters
 from indexer.store.catalog import filter_clause
-from indexer.store.database import Stored
+from indexer.store.database import Stored, in_batches
 
 # BM25 weight of a match in the headings a chunk sits under, relative to one in its own text: a heading
 # names the topic of every paragraph below it, but weakly (measured in docs/benchmarks.md).
@@ -15,6 +15,13 @@ HEADING_WEIGHT = 0.3
 
 class KeywordIndex(Stored):
     """The `chunk_terms` FTS5 table of the index's SQLite file (written with the chunks by the catalog)."""
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """How many passages there are, and how many use each term in their own text (the keyword index's
+        document frequencies: one lookup per term, however large the index)."""
+        passages = self._connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        sql = "SELECT term, doc FROM chunk_terms_vocab WHERE col = 'body' AND term IN ({})"
+        return passages, dict(in_batches(self._connection, sql, list(dict.fromkeys(terms))))
 
     def search(self, terms: Sequence[str], filters: Filters, k: int) -> list[tuple[int, float]]:
         """BM25 (FTS5) over the chunks' jieba terms: any term may match; higher score is better."""

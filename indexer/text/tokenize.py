@@ -12,6 +12,7 @@ import logging
 from functools import cache
 
 import jieba
+import jieba.posseg
 
 from indexer.text.rules import rule_lines
 
@@ -33,6 +34,19 @@ def _tokenizer() -> jieba.Tokenizer:
         word, frequency, tag = line.split()
         tokenizer.add_word(word, int(frequency), tag)
     return tokenizer
+
+
+@cache
+def _word_tags() -> dict[str, str]:
+    """jieba's part-of-speech tag of each dictionary word (its own dictionary and ours)."""
+    tagger = jieba.posseg.POSTokenizer(_tokenizer())
+    tagger.makesure_userdict_loaded()
+    return tagger.word_tag_tab
+
+
+def word_tag(word: str) -> str | None:
+    """The dictionary's part-of-speech tag of a word (v verb, n noun, a adjective …), None if unknown."""
+    return _word_tags().get(word)
 
 
 def is_word_text(token: str) -> bool:

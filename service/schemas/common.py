@@ -56,7 +56,12 @@ class FilterParams(BaseModel):
     level: Annotated[list[Level], BeforeValidator(as_list)] = Field(
         default_factory=list, description="Administrative levels (repeatable).", examples=[["国务院"]]
     )
-    region: Strings = Field(default_factory=list, description="Regions (repeatable).", examples=[["浙江省"]])
+    region: Strings = Field(
+        default_factory=list,
+        description="Regions (repeatable): a document's own government or its province, so 浙江省"
+        " (or 浙江) also finds reports of 杭州市.",
+        examples=[["浙江省"]],
+    )
     type: Annotated[list[DocType], BeforeValidator(as_list)] = Field(
         default_factory=list, description="Document types (repeatable).", examples=[["政府工作报告"]]
     )

@@ -25,7 +25,10 @@ class DocumentOut(BaseModel):
     source: str
     year: int | None
     level: Level
-    region: str | None
+    region: str | None = Field(description="The government that issued it (杭州市, 浙江省), where known.")
+    province: str | None = Field(
+        description="The province of that government (浙江省 for 杭州市), where known."
+    )
     type: DocType = Field(validation_alias="doc_type")
     chunk_count: int = Field(description="Passages the document was split into.")
 

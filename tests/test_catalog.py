@@ -1,0 +1,100 @@
+"""The SQLite catalog alone: catalogs of earlier versions stay readable, region filters take either name."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from indexer.records import Chunk, Document, Filters, Level
+from indexer.store.catalog import Catalog, StoredChunk
+from indexer.store.database import Database
+
+# The documents table as catalogs written before documents had an origin or a province defined it.
+OLD_DOCUMENTS = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
+    region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL
+);
+INSERT INTO documents VALUES
+    ('old', '2024年浙江省政府工作报告', 'old.txt', 2024, '省', '浙江', '政府工作报告', '{}', '各位代表：');
+"""
+
+
+def test_a_catalog_written_before_origins_and_provinces_opens_and_reads(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.executescript(OLD_DOCUMENTS)
+    catalog = Catalog(Database(path))
+    info = catalog.document("old")
+    assert info is not None
+    assert (info.region, info.province, info.chunk_count) == ("浙江", None, 0)
+    # Its short region name still answers a filter by the official one.
+    assert [d.doc_id for d in catalog.documents(Filters(regions=("浙江省",)), 10, 0)[0]] == ["old"]
+
+
+def document(doc_id: str, level: Level, region: str | None, province: str | None) -> Document:
+    return Document(
+        doc_id=doc_id,
+        title=f"{region}政府工作报告",
+        source=f"{doc_id}.txt",
+        text="各位代表：",
+        year=2024,
+        level=level,
+        region=region,
+        province=province,
+    )
+
+
+def passage(doc_id: str, ordinal: int) -> StoredChunk:
+    text = f"第{ordinal}段。"
+    return StoredChunk(
+        Chunk(f"{doc_id}-{ordinal}", doc_id, ordinal, 0, len(text), text), "", text, f"{doc_id}-{ordinal}"
+    )
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    catalog = Catalog(Database(tmp_path / "catalog.sqlite"))
+    with catalog.database.transaction() as connection:
+        for doc_id, level, region, province, chunks in [
+            ("zhejiang", Level.PROVINCE, "浙江省", "浙江省", 3),
+            ("hangzhou", Level.CITY, "杭州市", "浙江省", 2),
+            ("qingtian", Level.COUNTY, "青田县", "浙江省", 1),
+            ("jiangsu", Level.PROVINCE, "江苏省", "江苏省", 1),
+            ("somewhere", Level.CITY, None, None, 1),
+        ]:
+            stored = [passage(doc_id, ordinal) for ordinal in range(chunks)]
+            Catalog.insert_document(connection, document(doc_id, level, region, province), stored)
+    return catalog
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected"),
+    [
+        (("浙江省",), {"zhejiang", "hangzhou", "qingtian"}),
+        (("浙江",), {"zhejiang", "hangzhou", "qingtian"}),
+        (("杭州市",), {"hangzhou"}),
+        (("杭州市", "江苏"), {"hangzhou", "jiangsu"}),
+        (("上海市",), set()),
+    ],
+)
+def test_a_region_filter_matches_a_document_or_its_province(
+    catalog: Catalog, regions: tuple[str, ...], expected: set[str]
+) -> None:
+    documents, total = catalog.documents(Filters(regions=regions), 10, 0)
+    assert {d.doc_id for d in documents} == expected and total == len(expected)
+    allowed = catalog.allowed_rows(Filters(regions=regions))
+    assert allowed is not None
+    assert {info.doc_id for _, info in catalog.chunks_by_row(allowed.tolist()).values()} == expected
+
+
+def test_documents_carry_province_and_passage_count_wherever_they_are_read(catalog: Catalog) -> None:
+    listed = {d.doc_id: d for d in catalog.documents(Filters(), 10, 0)[0]}
+    assert (listed["hangzhou"].province, listed["hangzhou"].chunk_count) == ("浙江省", 2)
+    rows = catalog.allowed_rows(Filters(doc_ids=("zhejiang",)))
+    assert rows is not None
+    hits = catalog.chunks_by_row(rows.tolist())
+    assert [(info.province, info.chunk_count) for _, info in hits.values()] == [("浙江省", 3)] * 3
