@@ -1,28 +1,51 @@
-"""Embedding throughput, fp32 against bf16 autocast, on ~300 real report paragraphs of ~200 characters.
+"""Embedding throughput and query latency of every runtime and precision, on ~300 real report paragraphs.
 
-Run: .venv/bin/python bench/embedding_speed.py [--count 300] [--batch-size 32] [--device cpu]
-Prints passages/s for each precision, their ratio, and the cosine between the two vectors of each passage.
+Run: .venv/bin/python bench/embedding_speed.py [--count 300] [--rounds 3] [--variants naive,torch,...]
+
+In one run on the same passages: naive sentence-transformers fp32 (`SentenceTransformer.encode`, the
+reference), then each engine of the product, rounds interleaved so a burst of other load hits all alike.
+Prints the CPU flags, passages/s and characters/s, the speed-up over naive, the mean and minimum cosine to
+the reference, and the p50 time to embed one short query (2–12 characters).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from indexer.embedding.embedder import Embedder
-from indexer.embedding.hardware import cpu_capability, cpu_flags
+from indexer.embedding.hardware import Precision, Runtime, cpu_flags, resolve_engine
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "national" / "government_work_reports.jsonl"
-MODEL_DIR = REPOSITORY / "models" / "m3e-small"
 INTERESTING_FLAGS = {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8"}
 # Paragraph lengths kept: around the ~200-character passages the chunker produces.
 SHORTEST, LONGEST = 150, 260
+QUERIES = [
+    "稳",
+    "招商引资",
+    "粮食安全",
+    "营商环境优化",
+    "乡村振兴战略",
+    "新质生产力",
+    "高质量发展首要任务",
+    "深化国资国企改革攻坚",
+]
+# name → (runtime, precision) of the product's engines; "naive" is sentence-transformers as shipped.
+ENGINES: dict[str, tuple[Runtime, Precision]] = {
+    "torch-fp32": ("torch", "float32"),
+    "torch-bf16": ("torch", "bfloat16"),
+    "onnx-fp32": ("onnx", "float32"),
+    "openvino-fp32": ("openvino", "float32"),
+}
+Encode = Callable[[list[str]], np.ndarray]
 
 
 def paragraphs(count: int) -> list[str]:
@@ -38,45 +61,83 @@ def paragraphs(count: int) -> list[str]:
     return found
 
 
-def timed(embedders: list[Embedder], texts: list[str], rounds: int) -> list[tuple[float, np.ndarray]]:
-    """Best of `rounds` for each embedder, rounds interleaved so a burst of other load hits all alike."""
-    for embedder in embedders:
-        embedder.embed_passages(texts[: embedder.batch_size])  # warm-up: first-call allocations
-    best = [float("inf")] * len(embedders)
-    vectors: list[np.ndarray] = [np.empty(0)] * len(embedders)
+def naive_encoders(model_dir: Path) -> tuple[Encode, Encode]:
+    """Plain sentence-transformers, fp32, default batch size: what a user gets without this product."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+
+    return encode, encode
+
+
+def timed(encoders: dict[str, Encode], texts: list[str], rounds: int) -> dict[str, tuple[float, np.ndarray]]:
+    """Best of `rounds` seconds and the vectors, per encoder, rounds interleaved."""
+    for encode in encoders.values():
+        encode(texts[:32])  # warm-up: first-call allocations and graph compilation
+    best = dict.fromkeys(encoders, float("inf"))
+    vectors: dict[str, np.ndarray] = {}
     for _ in range(rounds):
-        for position, embedder in enumerate(embedders):
+        for name, encode in encoders.items():
             start = time.perf_counter()
-            vectors[position] = embedder.embed_passages(texts)
-            best[position] = min(best[position], time.perf_counter() - start)
-    return list(zip(best, vectors, strict=True))
+            vectors[name] = encode(texts)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: (best[name], vectors[name]) for name in encoders}
+
+
+def query_p50_ms(encode: Encode, repeats: int) -> float:
+    """Median milliseconds to embed one short query, as a search does."""
+    times = []
+    for _ in range(repeats):
+        for query in QUERIES:
+            start = time.perf_counter()
+            encode([query])
+            times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--device", default=None)
+    parser.add_argument("--query-repeats", type=int, default=20)
+    parser.add_argument("--model-dir", type=Path, default=REPOSITORY / "models" / "m3e-small")
+    parser.add_argument("--variants", default=",".join(["naive", *ENGINES]))
     arguments = parser.parse_args()
 
     texts = paragraphs(arguments.count)
-    exact = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, precision="float32")
-    fast = Embedder(MODEL_DIR, arguments.device, arguments.batch_size, precision="bfloat16")
-    measured = timed([exact, fast], texts, arguments.rounds)
-    (exact_seconds, exact_vectors), (fast_seconds, fast_vectors) = measured
-    cosines = np.sum(exact_vectors * fast_vectors, axis=1)
+    characters = sum(len(text) for text in texts)
+    passage_encoders: dict[str, Encode] = {}
+    query_encoders: dict[str, Encode] = {}
+    for name in arguments.variants.split(","):
+        if name == "naive":
+            passage_encoders[name], query_encoders[name] = naive_encoders(arguments.model_dir)
+            continue
+        runtime, precision = ENGINES[name]
+        embedder = Embedder(arguments.model_dir, "cpu", runtime=runtime, precision=precision)
+        passage_encoders[name], query_encoders[name] = embedder.embed_passages, embedder.embed_query
+    measured = timed(passage_encoders, texts, arguments.rounds)
 
-    threads = torch.get_num_threads()
-    print(f"cpu {cpu_capability()}, flags {' '.join(sorted(cpu_flags() & INTERESTING_FLAGS)) or '-'}")
-    print(f"default precision here: {Embedder(MODEL_DIR, arguments.device).precision}")
-    print(f"model {exact.model_id} on {exact.device}, torch {torch.__version__}, {threads} threads")
-    print(f"{len(texts)} paragraphs, mean {np.mean([len(text) for text in texts]):.0f} characters")
-    print(f"batch size {arguments.batch_size}, best of {arguments.rounds} rounds")
-    print(f"{exact.precision:>8}: {len(texts) / exact_seconds:8.1f} passages/s")
-    print(f"{fast.precision:>8}: {len(texts) / fast_seconds:8.1f} passages/s")
-    print(f"speed-up {exact_seconds / fast_seconds:.2f}x")
-    print(f"cosine {exact.precision} vs {fast.precision}: min {cosines.min():.6f}, mean {cosines.mean():.6f}")
+    default = resolve_engine("auto", "auto", "cpu")
+    print(f"cpu flags: {' '.join(sorted(cpu_flags() & INTERESTING_FLAGS)) or '-'}; {os.cpu_count()} CPUs")
+    print(f"default engine here: {default.runtime} {default.precision}")
+    print(
+        f"{len(texts)} paragraphs, mean {characters / len(texts):.0f} characters; best of {arguments.rounds}"
+    )
+    reference_name = next(iter(measured))
+    reference_seconds, reference = measured[reference_name]
+    columns = ("passages/s", "chars/s", "speed-up", "cos mean", "cos min", "query p50")
+    print(f"{'variant':>14} " + " ".join(f"{column:>10}" for column in columns))
+    for name, (seconds, vectors) in measured.items():
+        cosines = np.sum(vectors * reference, axis=1)
+        p50 = query_p50_ms(query_encoders[name], arguments.query_repeats)
+        print(
+            f"{name:>14} {len(texts) / seconds:10.1f} {characters / seconds:10.0f} "
+            f"{reference_seconds / seconds:9.2f}x {cosines.mean():10.6f} {cosines.min():10.6f} {p50:8.2f}ms"
+        )
+    print(f"speed-up and cosine are relative to {reference_name}")
 
 
 if __name__ == "__main__":

