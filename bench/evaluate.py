@@ -50,10 +50,14 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
     parser.add_argument("--modes", nargs="*", default=list(MODES))
+    parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnx", "openvino"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
 
-    index = Index(IndexConfig(args.index_dir, args.model_dir), create=True)
+    config = IndexConfig(args.index_dir, args.model_dir, precision=args.precision, runtime=args.runtime)
+    index = Index(config, create=True)
+    print(f"engine: {index.embedder.runtime} {index.embedder.precision}")
     corpus = args.shared / "corpus"
     started = time.perf_counter()
     result = ingest_paths([corpus])
