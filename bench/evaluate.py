@@ -1,8 +1,10 @@
 """Retrieval quality on ../shared/eval: index ../shared/corpus, run the dev queries in every mode, grade.
 
-    .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared]
+    .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared] [--out bench/out]
 
-Prints nDCG@10, P@10, MRR@10 and unjudged results per mode, with the grader of ../shared/eval.
+Runs and grades with the library's `evaluate` (what `govsearch eval` runs) and checks that the dev set's
+own grader (../shared/eval/grade.py) gives the same means on the same run. Prints nDCG@10, P@10, MRR@10
+and unjudged results per mode, and the mean of each query kind (terms, requests, pasted paragraphs).
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from pathlib import Path
 from types import ModuleType
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest.pipeline import IngestResult, ingest_paths
-from indexer.records import Filters
+from indexer.ingest.pipeline import ingest_paths
+from indexer.records import Hit, Mode
+from indexer.search.evaluation import EvalReport, evaluate, read_judgments, read_queries, read_units
 from indexer.search.searcher import SearchOptions
-
-MODES = ("keyword", "semantic", "hybrid")
 
 
 def load_grader(eval_dir: Path) -> ModuleType:
@@ -31,17 +32,31 @@ def load_grader(eval_dir: Path) -> ModuleType:
     return module
 
 
-def excluded_doc_ids(result: IngestResult, exclude: str | None) -> tuple[str, ...]:
-    """Map the eval's `exclude_doc` (a seed file name or `<jsonl>#<line>:<title>`) to our document ids."""
-    if not exclude:
-        return ()
-    name, _, rest = exclude.partition("#")
-    line = rest.split(":", 1)[0]
-    return tuple(
-        document.doc_id
-        for document, _ in result.documents
-        if Path(document.source).name == name and (not line or document.extra.get("line") == line)
-    )
+def write_run(path: Path, hits: dict[str, list[Hit]]) -> dict[str, list[dict[str, str]]]:
+    """The run in the grader's format, written as JSONL and returned."""
+    run = {
+        qid: [{"text": h.chunk.text, "doc": h.document.title} for h in ranked] for qid, ranked in hits.items()
+    }
+    with path.open("w", encoding="utf-8") as handle:
+        for qid, results in run.items():
+            handle.write(json.dumps({"qid": qid, "results": results}, ensure_ascii=False) + "\n")
+    return run
+
+
+def check_against_grader(
+    grader: ModuleType, eval_dir: Path, run: dict[str, list[dict[str, str]]], ours: EvalReport
+) -> None:
+    units, qrels = grader.load(eval_dir / "dev_units.jsonl", eval_dir / "dev_qrels.json")
+    _, theirs = grader.grade_run(run, units, qrels)
+    mine = {
+        "ndcg": ours.mean.ndcg,
+        "p": ours.mean.precision,
+        "mrr": ours.mean.reciprocal_rank,
+        "len": ours.mean.mean_length,
+        "unjudged": ours.mean.unjudged,
+    }
+    if mine != theirs:
+        raise SystemExit(f"evaluate and grade.py disagree: {mine} != {theirs}")
 
 
 def main() -> None:
@@ -49,15 +64,13 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
-    parser.add_argument("--modes", nargs="*", default=list(MODES))
+    parser.add_argument("--modes", nargs="*", default=[mode.value for mode in Mode])
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
 
     index = Index(IndexConfig(args.index_dir, args.model_dir), create=True)
-    corpus = args.shared / "corpus"
     started = time.perf_counter()
-    result = ingest_paths([corpus])
-    report = index.sync(result)
+    report = index.sync(ingest_paths([args.shared / "corpus"]))
     print(
         f"indexed: {len(report.added)} added, {report.unchanged} unchanged, {report.embedded} embedded "
         f"in {time.perf_counter() - started:.1f}s"
@@ -65,28 +78,23 @@ def main() -> None:
 
     eval_dir = args.shared / "eval"
     grader = load_grader(eval_dir)
-    units, qrels = grader.load(eval_dir / "dev_units.jsonl", eval_dir / "dev_qrels.json")
-    queries = [json.loads(line) for line in open(eval_dir / "dev_queries.jsonl", encoding="utf-8")]
+    queries = read_queries(eval_dir / "dev_queries.jsonl")
+    judgments = read_judgments(eval_dir / "dev_qrels.json")
+    units = read_units(eval_dir / "dev_units.jsonl")
     args.out.mkdir(parents=True, exist_ok=True)
     for mode in args.modes:
-        run = {}
         started = time.perf_counter()
-        for query in queries:
-            filters = Filters(exclude_doc_ids=excluded_doc_ids(result, query["exclude_doc"]))
-            page = index.search(query["query"], SearchOptions(mode=mode, k=10, filters=filters))
-            run[query["qid"]] = [{"text": hit.chunk.text, "doc": hit.document.title} for hit in page.hits]
+        hits, graded = evaluate(index, queries, judgments, units, SearchOptions(mode=Mode(mode)))
         elapsed = time.perf_counter() - started
-        with open(args.out / f"run-{mode}.jsonl", "w", encoding="utf-8") as handle:
-            for qid, results in run.items():
-                handle.write(json.dumps({"qid": qid, "results": results}, ensure_ascii=False) + "\n")
-        per_query, mean = grader.grade_run(run, units, qrels)
+        check_against_grader(grader, eval_dir, write_run(args.out / f"run-{mode}.jsonl", hits), graded)
+        mean = graded.mean
         print(
-            f"{mode:8s} nDCG@10={mean['ndcg']:.4f} P@10={mean['p']:.3f} MRR@10={mean['mrr']:.3f} "
-            f"len={mean['len']:.0f} unjudged/query={mean['unjudged']:.1f} "
-            f"({elapsed / len(queries) * 1000:.0f} ms/query)"
+            f"{mode:8s} nDCG@10={mean.ndcg:.4f} P@10={mean.precision:.3f} MRR@10={mean.reciprocal_rank:.3f} "
+            f"len={mean.mean_length:.0f} unjudged/query={mean.unjudged:.1f} "
+            f"({elapsed / len(queries) * 1000:.0f} ms/query incl. grading; grade.py agrees)"
         )
-        worst = sorted(per_query.items(), key=lambda item: item[1]["ndcg"])[:5]
-        print("         weakest: " + ", ".join(f"{qid}={v['ndcg']:.2f}" for qid, v in worst))
+        worst = sorted(graded.per_query.items(), key=lambda item: item[1].ndcg)[:5]
+        print("         weakest: " + ", ".join(f"{qid}={score.ndcg:.2f}" for qid, score in worst))
 
 
 if __name__ == "__main__":

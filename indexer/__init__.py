@@ -7,7 +7,7 @@ exports. The sub-packages show the architecture:
     text/       folding and tokenising for search, and the rule files (data/) everything reads
     embedding/  the model: fetching it, choosing precision for the hardware, embedding text
     store/      SQLite catalog, embedding cache, keyword index, FAISS vectors, update plans
-    search/     keyword, semantic and hybrid ranking, collapsing, highlighting
+    search/     keyword, semantic and hybrid ranking, collapsing, highlighting, evaluation
     phrases/    phrase mining over the corpus and topic phrases for a query
     bank/       the user's saved phrase bank (素材库) and its CSV/JSON files
 """
@@ -36,6 +36,16 @@ from indexer.ingest.readers import MAX_DOCUMENT_CHARS
 from indexer.phrases.mining import MinedPhrase, PhraseKind
 from indexer.phrases.topics import Example, TopicPhrase
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Hit, Level, Mode, Skipped
+from indexer.search.evaluation import (
+    EvalQuery,
+    EvalReport,
+    QueryScore,
+    evaluate,
+    grade,
+    read_judgments,
+    read_queries,
+    read_units,
+)
 from indexer.search.searcher import SearchOptions, SearchPage
 from indexer.store.updates import Documents, UpdatePlan
 
@@ -56,6 +66,8 @@ __all__ = [
     "Documents",
     "DuplicateBankEntry",
     "Example",
+    "EvalQuery",
+    "EvalReport",
     "Filters",
     "GovsearchError",
     "Hit",
@@ -73,6 +85,7 @@ __all__ = [
     "ModelNotFound",
     "PhraseBank",
     "PhraseKind",
+    "QueryScore",
     "Precision",
     "SearchOptions",
     "SearchPage",
@@ -84,12 +97,17 @@ __all__ = [
     "UnsupportedFile",
     "UpdatePlan",
     "UpdateReport",
+    "evaluate",
     "export_bank",
     "fetch_model",
     "format_of",
+    "grade",
     "import_bank",
     "ingest_file",
     "ingest_paths",
     "ingest_uploads",
     "model_id_of",
+    "read_judgments",
+    "read_queries",
+    "read_units",
 ]
