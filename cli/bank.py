@@ -9,8 +9,16 @@ from typing import Annotated
 import typer
 
 from cli.common import JsonOption, fail, load_settings
-from indexer import KEEP, BankFormat, GovsearchError, PhraseBank, export_bank, format_of, import_bank
-from service.schemas.bank import MAX_BANK_PAGE, BankList, BankListParams
+from indexer import (
+    KEEP,
+    MAX_BANK_PAGE,
+    BankFormat,
+    GovsearchError,
+    PhraseBank,
+    export_bank,
+    format_of,
+    import_bank,
+)
 
 bank_app = typer.Typer(help="Keep phrases in the saved phrase bank (素材库).", no_args_is_help=True)
 
@@ -47,12 +55,15 @@ def bank_list(
     as_json: JsonOption = False,
 ) -> None:
     """Saved phrases, newest first."""
-    params = BankListParams(tag=tag, q=query, limit=limit, offset=0)
+    query = query.strip() if query else None  # as the API does: blanks around the text never count
     try:
-        page = open_bank().list(tag=params.tag, query=params.q, limit=params.limit)
+        page = open_bank().list(tag=tag, query=query, limit=limit)
     except GovsearchError as error:
         fail(error)
     if as_json:
+        from service.schemas.bank import BankList, BankListParams  # the HTTP schemas load only for --json
+
+        params = BankListParams(tag=tag, q=query, limit=limit, offset=0)
         typer.echo(
             json.dumps(BankList.of(page, params).model_dump(mode="json"), ensure_ascii=False, indent=2)
         )

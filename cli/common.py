@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from indexer import GovsearchError, Index, UnknownBankEntry, UnknownChunk, UnknownDocument
-from service.settings import Settings
+
+if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for --help
+    from service.settings import Settings
 
 # How errors that carry only an id read on the command line; every other error's message is a sentence.
 ID_ERRORS: dict[type[GovsearchError], str] = {
@@ -21,6 +23,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def load_settings() -> Settings:
     """Settings come from the environment only; flags override single fields per command."""
+    from service.settings import Settings
+
     return Settings()
 
 

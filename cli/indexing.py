@@ -6,14 +6,16 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import fail, load_settings, open_index
 from cli.progress import Progress
 from indexer import GovsearchError, IndexNotFound, IngestResult, UpdatePlan, ingest_paths
-from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 
 def ingest(

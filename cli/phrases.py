@@ -8,13 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.common import JsonOption, check_query, fail, load_settings, open_index
-from indexer import GovsearchError, MinedPhrase, TopicPhrase
-from service.schemas.phrases import (
-    MAX_MINED_PHRASES,
-    MAX_TOPIC_PHRASES,
-    MinedPhrasesResponse,
-    TopicPhrasesResponse,
-)
+from indexer import MAX_MINED_PHRASES, MAX_TOPIC_PHRASES, GovsearchError, MinedPhrase, TopicPhrase
 
 
 def phrases(
@@ -45,6 +39,8 @@ def phrases(
 
 def print_topic_phrases(query: str, found: list[TopicPhrase], as_json: bool) -> None:
     if as_json:
+        from service.schemas.phrases import TopicPhrasesResponse
+
         response = TopicPhrasesResponse.of(query, found)
         typer.echo(json.dumps(response.model_dump(), ensure_ascii=False, indent=2))
         return
@@ -60,6 +56,8 @@ def print_topic_phrases(query: str, found: list[TopicPhrase], as_json: bool) -> 
 
 def print_mined(found: list[MinedPhrase], as_json: bool) -> None:
     if as_json:
+        from service.schemas.phrases import MinedPhrasesResponse
+
         typer.echo(json.dumps(MinedPhrasesResponse.of(found).model_dump(), ensure_ascii=False, indent=2))
         return
     if not found:

@@ -10,7 +10,6 @@ import typer
 
 from cli.common import check_query, fail, load_settings, open_index
 from indexer import Filters, GovsearchError, Mode, SearchOptions, SearchPage
-from service.schemas.search import SearchResponse
 
 # What chunk ids look like: the first 16 hex digits of a content hash.
 CHUNK_ID = re.compile(r"[0-9a-f]{16}")
@@ -36,6 +35,8 @@ def parse_years(year: str | None) -> tuple[int | None, int | None]:
 
 def print_page(page: SearchPage, as_json: bool) -> None:
     if as_json:
+        from service.schemas.search import SearchResponse  # the HTTP schemas load only for --json
+
         typer.echo(json.dumps(SearchResponse.from_page(page).model_dump(), ensure_ascii=False, indent=2))
         return
     if not page.hits:

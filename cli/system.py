@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from cli.common import fail, load_settings, open_index
 from indexer import GovsearchError, fetch_model, model_id_of
-from service.app import create_app
 
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
 
@@ -32,6 +30,10 @@ def serve(
     ] = None,
 ) -> None:
     """Start the HTTP API and the page for writers on the configured index."""
+    import uvicorn  # the server and its app load only for this command
+
+    from service.app import create_app
+
     settings = load_settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)

@@ -13,7 +13,7 @@ exports. The sub-packages show the architecture:
 """
 
 from indexer.bank.files import BankFormat, export_bank, format_of, import_bank
-from indexer.bank.records import MAX_ENTRY_ID, MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
+from indexer.bank.records import MAX_BANK_PAGE, MAX_ENTRY_ID, MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry
 from indexer.bank.store import KEEP, BankPage, ImportReport, PhraseBank
 from indexer.embedding.hardware import Precision
 from indexer.embedding.model_fetch import fetch_model, model_id_of
@@ -33,8 +33,8 @@ from indexer.errors import (
 from indexer.index import Index, IndexConfig, UpdateReport
 from indexer.ingest.pipeline import IngestResult, IngestSummary, ingest_file, ingest_paths, ingest_uploads
 from indexer.ingest.readers import MAX_DOCUMENT_CHARS
-from indexer.phrases.mining import MinedPhrase, PhraseKind
-from indexer.phrases.topics import Example, TopicPhrase
+from indexer.phrases.mining import MAX_MINED_PHRASES, MinedPhrase, PhraseKind
+from indexer.phrases.topics import MAX_TOPIC_PHRASES, Example, TopicPhrase
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Hit, Level, Mode, Skipped
 from indexer.search.evaluation import (
     EvalQuery,
@@ -51,10 +51,13 @@ from indexer.store.updates import Documents, UpdatePlan
 
 __all__ = [
     "KEEP",
+    "MAX_BANK_PAGE",
     "MAX_DOCUMENT_CHARS",
     "MAX_ENTRY_ID",
+    "MAX_MINED_PHRASES",
     "MAX_NOTE_CHARS",
     "MAX_PHRASE_CHARS",
+    "MAX_TOPIC_PHRASES",
     "BankEntry",
     "BankFormat",
     "BankPage",

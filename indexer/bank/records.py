@@ -20,6 +20,8 @@ JSON_VERSION = 1
 MAX_PHRASE_CHARS = 200
 MAX_TAG_CHARS = 40
 MAX_NOTE_CHARS = 5000
+# Most entries one listing returns (API page and `govsearch bank list`).
+MAX_BANK_PAGE = 500
 # SQLite's largest INTEGER: a larger id cannot be stored (or even looked up).
 MAX_ENTRY_ID = 2**63 - 1
 TIMES = ("created", "updated")

@@ -15,19 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import charset_normalizer
-import docx
-from bs4 import BeautifulSoup
-from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table
-from lxml.etree import XMLSyntaxError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from indexer.errors import DocumentTooLarge, UnsupportedFile
 from indexer.ingest.cleaning import join_lines
 from indexer.text.rules import rule_lines
+
+if TYPE_CHECKING:  # each format's library loads when a file of that format is read
+    from docx.table import Table
 
 
 @dataclass(frozen=True)
@@ -162,6 +159,11 @@ def check_docx_size(path: Path) -> None:
 
 
 def _read_docx(path: Path) -> list[RawText]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from lxml.etree import XMLSyntaxError
+
     try:
         check_docx_size(path)
         document = docx.Document(str(path))
@@ -214,6 +216,9 @@ def _radical_characters() -> dict[int, str]:
 
 
 def _read_pdf(path: Path) -> list[RawText]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -228,6 +233,8 @@ def _read_pdf(path: Path) -> list[RawText]:
 
 
 def _read_html(path: Path) -> list[RawText]:
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(path.read_bytes(), "html.parser")
     for tag in soup(_HTML_DROPPED_TAGS):
         tag.decompose()

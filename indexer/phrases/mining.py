@@ -30,6 +30,8 @@ KIND_NAMES: dict[Kind, PhraseKind] = {
     Kind.LIST: "list",
     Kind.SERIES: "series",
 }
+# Most mined phrases one request returns.
+MAX_MINED_PHRASES = 1000
 # Natural-log thresholds, tuned on the national reports: below them the survivors are mostly fragments
 # (的发展, 进一步加) or chance neighbours of frequent words.
 MIN_COHESION = 3.0

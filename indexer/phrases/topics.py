@@ -26,6 +26,8 @@ from indexer.phrases.statistics import corpus_phrase_counts, corpus_totals
 from indexer.text.tokenize import stopwords
 
 MAX_EXAMPLES = 3
+# Most phrases one topic request returns.
+MAX_TOPIC_PHRASES = 100
 # Example sentences longer than this are cut to a window around the phrase.
 MAX_SENTENCE_CHARS = 120
 SENTENCE_END = re.compile(r"[。！？!?；;\n]")

@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-import faiss
 import numpy as np
+
+if TYPE_CHECKING:  # faiss loads with the first vector index, not with every command
+    import faiss
 
 IndexKind = Literal["auto", "flat", "hnsw"]
 
@@ -69,6 +71,8 @@ class FaissStore:
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: IndexKind = "auto") -> FaissStore:
+        import faiss
+
         dimension = vectors.shape[1]
         if kind == "auto":
             kind = "hnsw" if len(ids) >= HNSW_THRESHOLD else "flat"
@@ -87,6 +91,8 @@ class FaissStore:
 
     @classmethod
     def load(cls, path: Path) -> FaissStore:
+        import faiss
+
         return cls(faiss.read_index(str(path)))
 
     def save(self, path: Path) -> None:
@@ -95,6 +101,8 @@ class FaissStore:
         The temporary name is unique, so a server and `govsearch index` saving the same generation at
         once (both rebuilt it) cannot interleave their bytes.
         """
+        import faiss
+
         descriptor, name = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMPORARY_SUFFIX, dir=path.parent)
         os.close(descriptor)
         try:
@@ -119,6 +127,8 @@ class FaissStore:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         params = selector = None
         if allowed is not None:
+            import faiss
+
             # `selector` stays referenced here: SWIG does not keep it alive through `params.sel`.
             selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
             params = faiss.SearchParameters()

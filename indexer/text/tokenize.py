@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-
-import jieba
-import jieba.posseg
+from typing import TYPE_CHECKING
 
 from indexer.text.rules import rule_lines
+
+if TYPE_CHECKING:  # jieba loads on first cut, so commands that never segment text start without it
+    import jieba
 
 # jieba logs its dictionary loading at DEBUG to stderr through its own handler.
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -28,6 +29,8 @@ def stopwords() -> frozenset[str]:
 
 @cache
 def _tokenizer() -> jieba.Tokenizer:
+    import jieba
+
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for line in rule_lines("userdict.txt"):
@@ -39,6 +42,8 @@ def _tokenizer() -> jieba.Tokenizer:
 @cache
 def _word_tags() -> dict[str, str]:
     """jieba's part-of-speech tag of each dictionary word (its own dictionary and ours)."""
+    import jieba.posseg
+
     tagger = jieba.posseg.POSTokenizer(_tokenizer())
     tagger.makesure_userdict_loaded()
     return tagger.word_tag_tab

@@ -6,10 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer import MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry, BankPage
+from indexer import MAX_BANK_PAGE, MAX_NOTE_CHARS, MAX_PHRASE_CHARS, BankEntry, BankPage
 from service.schemas.common import MAX_LIST_OFFSET
-
-MAX_BANK_PAGE = 500
 
 
 class BankEntryIn(BaseModel):

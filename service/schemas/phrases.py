@@ -6,15 +6,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer import Example, MinedPhrase, PhraseKind, TopicPhrase
+from indexer import MAX_MINED_PHRASES, MAX_TOPIC_PHRASES, Example, MinedPhrase, PhraseKind, TopicPhrase
 from service.schemas.common import PASTED_PARAGRAPH, FilterParams, check_text
 from service.settings import Settings
-
-MAX_TOPIC_PHRASES = 100
-
-
-MAX_MINED_PHRASES = 1000
-
 
 # No phrase is used by more documents than an index holds; the bound keeps the number storable.
 MAX_MIN_DOCS = 1_000_000
