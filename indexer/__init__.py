@@ -23,6 +23,7 @@ from indexer.errors import (
     GovsearchError,
     IndexIncompatible,
     IndexNotFound,
+    IndexUnreadable,
     InvalidInput,
     ModelNotFound,
     UnknownBankEntry,
@@ -33,6 +34,7 @@ from indexer.errors import (
 from indexer.index import Index, IndexConfig, UpdateReport
 from indexer.ingest.pipeline import IngestResult, IngestSummary, ingest_file, ingest_paths, ingest_uploads
 from indexer.ingest.readers import MAX_DOCUMENT_CHARS
+from indexer.latest import LatestIndex
 from indexer.phrases.mining import MAX_MINED_PHRASES, MinedPhrase, PhraseKind
 from indexer.phrases.topics import MAX_TOPIC_PHRASES, Example, TopicPhrase
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Hit, Level, Mode, Skipped
@@ -79,9 +81,11 @@ __all__ = [
     "IndexConfig",
     "IndexIncompatible",
     "IndexNotFound",
+    "IndexUnreadable",
     "IngestResult",
     "IngestSummary",
     "InvalidInput",
+    "LatestIndex",
     "Level",
     "MinedPhrase",
     "Mode",

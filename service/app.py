@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from indexer import Index
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
+from service.reload import watch
 from service.routes import bank, documents, phrases, search, system
 from service.settings import Settings
 from service.state import IndexHolder
@@ -35,8 +36,11 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if index is None:
-            holder.load_in_background(settings.index_config())
-        yield
+            stop_watching = watch(holder, settings.index_config())
+            yield
+            stop_watching.set()
+        else:
+            yield
 
     # /docs and /redoc with their scripts served from the package, not a CDN: they work offline.
     app = FastAPIOffline(

@@ -18,6 +18,7 @@ from indexer import (
     GovsearchError,
     IndexIncompatible,
     IndexNotFound,
+    IndexUnreadable,
     InvalidInput,
     ModelNotFound,
     UnknownBankEntry,
@@ -39,6 +40,7 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     InvalidInput: (422, "invalid_input", ""),
     IndexNotFound: (503, "index_not_found", ""),
     IndexIncompatible: (503, "index_incompatible", ""),
+    IndexUnreadable: (503, "index_unavailable", ""),
     ModelNotFound: (503, "model_not_found", ""),
 }
 
