@@ -12,27 +12,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import math
 import os
 import platform
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
+from server import DEV_QUERIES, check_loopback, load_queries, percentile, spawned_server, wait_until_ready
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_REQUESTS = 5000
-FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "民生保障", "科技创新", "生态环境保护"]
-READY_TIMEOUT_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -45,28 +36,11 @@ class LevelResult:
     failures: int
 
     def percentile(self, share: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.latencies_ms)
-        rank = max(1, math.ceil(share * len(ordered)))
-        return ordered[rank - 1]
+        return percentile(self.latencies_ms, share)
 
     @property
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.wall_seconds
-
-
-def load_queries(path: Path) -> list[str]:
-    if not path.exists():
-        print(f"{path} not found: using {len(FALLBACK_QUERIES)} built-in queries", file=sys.stderr)
-        return FALLBACK_QUERIES
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line)["query"] for line in handle if line.strip()]
-
-
-def check_loopback(url: str) -> None:
-    host = urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise SystemExit(f"refusing to load {host}: this benchmark only talks to a server on loopback")
 
 
 def run_level(url: str, queries: list[str], clients: int, requests: int, mode: str) -> LevelResult:
@@ -99,46 +73,6 @@ def run_level(url: str, queries: list[str], clients: int, requests: int, mode: s
     return LevelResult(clients, latencies, time.perf_counter() - started, failures)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def spawned_server(index_dir: Path) -> Iterator[str]:
-    """`govsearch serve` in its own process (so the clients do not share its GIL), until ready."""
-    port = free_port()
-    environment = {**os.environ, "GOVSEARCH_INDEX_DIR": str(index_dir), "GOVSEARCH_HOST": "127.0.0.1"}
-    command = [sys.executable, "-c", "from cli.main import app; app()", "serve", "--port", str(port)]
-    # Its access log (stdout) would drown the report; errors still reach stderr.
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise SystemExit(f"the server exited with status {process.returncode}")
-        try:
-            response = httpx.get(f"{url}/readyz", timeout=5)
-            if response.status_code == 200:
-                return
-            if response.json().get("error", {}).get("code") != "index_loading":
-                raise SystemExit(f"server not ready: {response.text}")
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{url} was not ready after {READY_TIMEOUT_SECONDS}s")
-
-
 def report(results: list[LevelResult], url: str, queries: int, mode: str) -> str:
     stats = httpx.get(f"{url}/stats", timeout=10).json()["counts"]
     lines = [
@@ -163,7 +97,7 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="a running server (loopback only)")
     parser.add_argument("--spawn", action="store_true", help="start `govsearch serve` on a free port instead")
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"), help="index for --spawn")
-    parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev_queries.jsonl"))
+    parser.add_argument("--queries", type=Path, default=DEV_QUERIES)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--requests", type=int, default=200, help=f"per level, at most {MAX_REQUESTS}")
     parser.add_argument("--warmup-rounds", type=int, default=4, help="passes over the queries first")
@@ -189,8 +123,8 @@ def main() -> None:
         print(report(results, url, len(queries), args.mode))
 
     if args.spawn:
-        with spawned_server(args.index_dir) as url:
-            measure(url)
+        with spawned_server(args.index_dir) as server:
+            measure(server.url)
     else:
         measure(args.url)
 
