@@ -51,7 +51,11 @@ RUN useradd --create-home --uid 10001 --user-group govsearch \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
 
+# MALLOC_ARENA_MAX=2: glibc gives threads that allocate at once (the model's callers) arenas of their own
+# and seldom returns what they free; with two, resident memory grew 8% instead of 18% in a 10-minute soak
+# (docs/benchmarks.md, Soak).
 ENV PATH=/opt/venv/bin:$PATH \
+    MALLOC_ARENA_MAX=2 \
     PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
