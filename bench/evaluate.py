@@ -4,7 +4,9 @@
 
 Runs and grades with the library's `evaluate` (what `govsearch eval` runs) and checks that the dev set's
 own grader (../shared/eval/grade.py) gives the same means on the same run. Prints nDCG@10, P@10, MRR@10
-and unjudged results per mode, and the mean of each query kind (terms, requests, pasted paragraphs).
+and unjudged results per mode, and the descriptive queries' mean. With --requests, also the dev topics
+asked as writers ask (招商引资 → 招商引资有哪些具体举措, 怎样写好招商引资这部分 …), graded with the topic's
+judgments: how far a request ranks below the topic it asks about.
 """
 
 from __future__ import annotations
@@ -19,8 +21,41 @@ from types import ModuleType
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import Hit, Mode
-from indexer.search.evaluation import EvalReport, evaluate, read_judgments, read_queries, read_units
+from indexer.search.evaluation import (
+    EvalQuery,
+    EvalReport,
+    Judgments,
+    evaluate,
+    read_judgments,
+    read_queries,
+    read_units,
+)
 from indexer.search.searcher import SearchOptions
+
+# Dev queries that ask for results, measures or a state of affairs rather than name a policy term.
+DESCRIPTIVE = ("d04", "d07", "d13")
+# Ways writers ask about a topic, fixed before measuring; the last two use words the request list lacks.
+REQUEST_FRAMES = (
+    "{}有哪些具体举措",
+    "怎样写好{}这部分",
+    "关于{}的经验做法",
+    "如何表述{}",
+    "{}方面取得了哪些成效",
+    "请帮我找一下{}的相关材料",
+    "{}工作怎么抓",
+    "围绕{}我们做了什么",
+)
+
+
+def requests_of(queries: list[EvalQuery], judgments: Judgments) -> tuple[list[EvalQuery], Judgments]:
+    """Every short topic of the dev set asked in each frame, judged as the topic is."""
+    topics = [query for query in queries if not query.exclude and len(query.query) <= 20]
+    asked = [
+        EvalQuery(f"{query.qid}#{number}", frame.format(query.query))
+        for query in topics
+        for number, frame in enumerate(REQUEST_FRAMES)
+    ]
+    return asked, {request.qid: judgments[request.qid.split("#")[0]] for request in asked}
 
 
 def load_grader(eval_dir: Path) -> ModuleType:
@@ -66,6 +101,7 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
     parser.add_argument("--modes", nargs="*", default=[mode.value for mode in Mode])
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--requests", action="store_true", help="also the dev topics asked as requests")
     args = parser.parse_args()
 
     index = Index(IndexConfig(args.index_dir, args.model_dir), create=True)
@@ -95,6 +131,19 @@ def main() -> None:
         )
         worst = sorted(graded.per_query.items(), key=lambda item: item[1].ndcg)[:5]
         print("         weakest: " + ", ".join(f"{qid}={score.ndcg:.2f}" for qid, score in worst))
+        descriptive = sum(graded.per_query[qid].ndcg for qid in DESCRIPTIVE) / len(DESCRIPTIVE)
+        print(f"         descriptive ({', '.join(DESCRIPTIVE)}): nDCG@10={descriptive:.4f}")
+        if args.requests:
+            asked, asked_judgments = requests_of(queries, judgments)
+            _, requests = evaluate(index, asked, asked_judgments, units, SearchOptions(mode=Mode(mode)))
+            topics = {request.qid.split("#")[0] for request in asked}
+            as_topics = sum(graded.per_query[qid].ndcg for qid in topics) / len(topics)
+            asked_score = requests.mean
+            print(
+                f"         {len(asked)} requests: nDCG@10={asked_score.ndcg:.4f} "
+                f"P@10={asked_score.precision:.3f} "
+                f"unjudged/query={asked_score.unjudged:.2f} ({len(topics)} topics as typed: {as_topics:.4f})"
+            )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from indexer.search.highlight import (
     distinctive_terms,
     highlight_spans,
 )
+from indexer.search.query import analyse
 from indexer.store.catalog import Catalog
 from indexer.store.keywords import KeywordIndex
 from indexer.store.vectors import VectorStore
@@ -137,12 +138,12 @@ class Searcher:
         self.encoder = encoder
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
-        """Passages for a query: a few words (招商引资) or a pasted paragraph."""
+        """Passages for a query: a few words (招商引资), a request (searched by its topic) or a paragraph."""
         normalized = normalize_for_search(query).strip()
         if is_blank(normalized):
             raise InvalidInput("query is empty")
-        ranked = self.rank(normalized, None, options)
-        return self.page(ranked, self.highlighting(query), options)
+        topic = analyse(normalized).topic
+        return self.page(self.rank(topic, None, options), self.highlighting(topic), options)
 
     def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
         """Paragraphs like a stored one, from other documents."""
