@@ -27,8 +27,9 @@ class IndexHolder:
         """Open the index and warm the model and the vectors, so the first search is not the slow one."""
         try:
             index = Index(config)
+            index.serve_concurrently()
             index.searcher()
-            index.embedder.embed_query([WARM_UP_QUERY])
+            index.query_encoder.embed_query([WARM_UP_QUERY])
         except GovsearchError as error:
             logger.error("index not loaded: %s", error)
             self._failure = error
