@@ -7,22 +7,24 @@ import time
 from pathlib import Path
 
 from api_client import assert_error, client_for, settings_for
+from fastapi.testclient import TestClient
 from index_fixture import BuiltIndex
 
 from service.admission import Admission
 
 
+def one_slot_client(built: BuiltIndex, model_dir: Path, queue: int, timeout: float) -> TestClient:
+    """An app that runs one search at a time, with `queue` waiting at most `timeout` seconds."""
+    settings = settings_for(
+        built.index_dir, model_dir, search_concurrency=1, search_queue=queue, search_queue_timeout=timeout
+    )
+    return client_for(built.index, settings)
+
+
 def test_a_search_beyond_the_queue_is_refused_at_once_and_admitted_once_a_slot_frees(
     built_index: BuiltIndex, model_dir: Path
 ) -> None:
-    settings = settings_for(
-        built_index.index_dir,
-        model_dir,
-        search_concurrency=1,
-        search_queue=0,
-        search_queue_timeout=5,
-    )
-    with client_for(built_index.index, settings) as client:
+    with one_slot_client(built_index, model_dir, queue=0, timeout=5) as client:
         admission: Admission = client.app.state.admission  # type: ignore[attr-defined]
         with admission.slot():  # a search running on the only slot
             started = time.perf_counter()
@@ -39,14 +41,7 @@ def test_a_search_beyond_the_queue_is_refused_at_once_and_admitted_once_a_slot_f
 def test_a_waiting_search_is_refused_after_the_queue_timeout_or_admitted_when_a_slot_frees(
     built_index: BuiltIndex, model_dir: Path
 ) -> None:
-    settings = settings_for(
-        built_index.index_dir,
-        model_dir,
-        search_concurrency=1,
-        search_queue=1,
-        search_queue_timeout=0.3,
-    )
-    with client_for(built_index.index, settings) as client:
+    with one_slot_client(built_index, model_dir, queue=1, timeout=0.3) as client:
         admission: Admission = client.app.state.admission  # type: ignore[attr-defined]
         with admission.slot():
             started = time.perf_counter()
