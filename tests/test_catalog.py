@@ -126,3 +126,9 @@ def test_documents_carry_province_and_passage_count_wherever_they_are_read(catal
 def test_stored_signatures_decide_near_duplicates(shorter: str, longer: str, duplicate: bool) -> None:
     signatures = [from_blob(search_columns(text)[1]) for text in (shorter, longer)]
     assert near_duplicate(*signatures) is duplicate
+
+
+def test_four_grams_differing_in_one_character_hash_apart() -> None:
+    text = "改革开放改革开发改革开展改革开拓深化改革深化改造"
+    four_grams = {text[i : i + 4] for i in range(len(text) - 3)}
+    assert len(from_blob(search_columns(text)[1])) == len(four_grams)

@@ -14,8 +14,11 @@ import numpy as np
 
 SHINGLE = 4
 NOISE = re.compile(r"[\s\W_]+")
-# Odd 64-bit multiplier of the polynomial hash over code points (wrapping arithmetic is intended).
+# Odd 64-bit multiplier of the polynomial hash over code points (wrapping arithmetic is intended), and
+# splitmix64's finaliser, which spreads every input bit over the top 32 bits kept: without it, 4-grams
+# that differ in their last character only (改革开放, 改革开发) would mostly share their top bits.
 MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 SIGNATURE_DTYPE = np.dtype("<u4")
 
 
@@ -28,6 +31,9 @@ def signature(normalized: str) -> np.ndarray:
     with np.errstate(over="ignore"):
         for offset in range(width):
             hashes = hashes * MULTIPLIER + points[offset : len(points) - width + 1 + offset]
+        hashes = (hashes ^ (hashes >> np.uint64(30))) * MIX[0]
+        hashes = (hashes ^ (hashes >> np.uint64(27))) * MIX[1]
+        hashes ^= hashes >> np.uint64(31)
     return np.unique((hashes >> np.uint64(32)).astype(SIGNATURE_DTYPE))
 
 
