@@ -23,7 +23,7 @@ import httpx
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEV_QUERIES = Path("../shared/eval/dev_queries.jsonl")
 FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "民生保障", "科技创新", "生态环境保护"]
-READY_TIMEOUT_SECONDS = 300
+READY_TIMEOUT_SECONDS = 900  # a loaded machine takes minutes to load the model
 
 
 @dataclass(frozen=True)

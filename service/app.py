@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from indexer import Index
+from service.admission import Admission
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
 from service.reload import watch
@@ -52,6 +53,9 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
+    app.state.admission = Admission(
+        settings.search_concurrency, settings.search_queue, settings.search_queue_timeout
+    )
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(search.router)

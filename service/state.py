@@ -30,7 +30,9 @@ class IndexHolder:
         reason is kept for the 503."""
         try:
             index = latest.open()
-            index.embedder.embed_query([WARM_UP_QUERY])
+            index.serve_concurrently()
+            index.searcher()
+            index.query_encoder.embed_query([WARM_UP_QUERY])
         except GovsearchError as error:
             if self._failure is None or self._failure.args != error.args:
                 logger.error("index not loaded: %s", error)
