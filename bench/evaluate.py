@@ -1,8 +1,12 @@
 """Retrieval quality on ../shared/eval: index ../shared/corpus, run the dev queries in every mode, grade.
 
-    .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared]
+    .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared] [--out bench/out]
 
-Prints nDCG@10, P@10, MRR@10 and unjudged results per mode, with the grader of ../shared/eval.
+Runs and grades with the library's `evaluate` (what `govsearch eval` runs) and checks that the dev set's
+own grader (../shared/eval/grade.py) gives the same means on the same run. Prints nDCG@10, P@10, MRR@10
+and unjudged results per mode, and the descriptive queries' mean. With --requests, also the dev topics
+asked as writers ask (招商引资 → 招商引资有哪些具体举措, 怎样写好招商引资这部分 …), graded with the topic's
+judgments: how far a request ranks below the topic it asks about.
 """
 
 from __future__ import annotations
@@ -15,11 +19,43 @@ from pathlib import Path
 from types import ModuleType
 
 from indexer.index import Index, IndexConfig
-from indexer.ingest.pipeline import IngestResult, ingest_paths
-from indexer.records import Filters
+from indexer.ingest.pipeline import ingest_paths
+from indexer.records import Hit, Mode
+from indexer.search.evaluation import (
+    EvalQuery,
+    EvalReport,
+    Judgments,
+    evaluate,
+    read_judgments,
+    read_queries,
+    read_units,
+)
 from indexer.search.searcher import SearchOptions
 
-MODES = ("keyword", "semantic", "hybrid")
+# Dev queries that ask for results, measures or a state of affairs rather than name a policy term.
+DESCRIPTIVE = ("d04", "d07", "d13")
+# Ways writers ask about a topic, fixed before measuring; the last two use words the request list lacks.
+REQUEST_FRAMES = (
+    "{}有哪些具体举措",
+    "怎样写好{}这部分",
+    "关于{}的经验做法",
+    "如何表述{}",
+    "{}方面取得了哪些成效",
+    "请帮我找一下{}的相关材料",
+    "{}工作怎么抓",
+    "围绕{}我们做了什么",
+)
+
+
+def requests_of(queries: list[EvalQuery], judgments: Judgments) -> tuple[list[EvalQuery], Judgments]:
+    """Every short topic of the dev set asked in each frame, judged as the topic is."""
+    topics = [query for query in queries if not query.exclude and len(query.query) <= 20]
+    asked = [
+        EvalQuery(f"{query.qid}#{number}", frame.format(query.query))
+        for query in topics
+        for number, frame in enumerate(REQUEST_FRAMES)
+    ]
+    return asked, {request.qid: judgments[request.qid.split("#")[0]] for request in asked}
 
 
 def load_grader(eval_dir: Path) -> ModuleType:
@@ -31,17 +67,31 @@ def load_grader(eval_dir: Path) -> ModuleType:
     return module
 
 
-def excluded_doc_ids(result: IngestResult, exclude: str | None) -> tuple[str, ...]:
-    """Map the eval's `exclude_doc` (a seed file name or `<jsonl>#<line>:<title>`) to our document ids."""
-    if not exclude:
-        return ()
-    name, _, rest = exclude.partition("#")
-    line = rest.split(":", 1)[0]
-    return tuple(
-        document.doc_id
-        for document, _ in result.documents
-        if Path(document.source).name == name and (not line or document.extra.get("line") == line)
-    )
+def write_run(path: Path, hits: dict[str, list[Hit]]) -> dict[str, list[dict[str, str]]]:
+    """The run in the grader's format, written as JSONL and returned."""
+    run = {
+        qid: [{"text": h.chunk.text, "doc": h.document.title} for h in ranked] for qid, ranked in hits.items()
+    }
+    with path.open("w", encoding="utf-8") as handle:
+        for qid, results in run.items():
+            handle.write(json.dumps({"qid": qid, "results": results}, ensure_ascii=False) + "\n")
+    return run
+
+
+def check_against_grader(
+    grader: ModuleType, eval_dir: Path, run: dict[str, list[dict[str, str]]], ours: EvalReport
+) -> None:
+    units, qrels = grader.load(eval_dir / "dev_units.jsonl", eval_dir / "dev_qrels.json")
+    _, theirs = grader.grade_run(run, units, qrels)
+    mine = {
+        "ndcg": ours.mean.ndcg,
+        "p": ours.mean.precision,
+        "mrr": ours.mean.reciprocal_rank,
+        "len": ours.mean.mean_length,
+        "unjudged": ours.mean.unjudged,
+    }
+    if mine != theirs:
+        raise SystemExit(f"evaluate and grade.py disagree: {mine} != {theirs}")
 
 
 def main() -> None:
@@ -49,19 +99,18 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
-    parser.add_argument("--modes", nargs="*", default=list(MODES))
+    parser.add_argument("--modes", nargs="*", default=[mode.value for mode in Mode])
     parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnx", "openvino"])
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument("--requests", action="store_true", help="also the dev topics asked as requests")
     args = parser.parse_args()
 
     config = IndexConfig(args.index_dir, args.model_dir, precision=args.precision, runtime=args.runtime)
     index = Index(config, create=True)
     print(f"engine: {index.embedder.runtime} {index.embedder.precision}")
-    corpus = args.shared / "corpus"
     started = time.perf_counter()
-    result = ingest_paths([corpus])
-    report = index.sync(result)
+    report = index.sync(ingest_paths([args.shared / "corpus"]))
     print(
         f"indexed: {len(report.added)} added, {report.unchanged} unchanged, {report.embedded} embedded "
         f"in {time.perf_counter() - started:.1f}s"
@@ -69,28 +118,36 @@ def main() -> None:
 
     eval_dir = args.shared / "eval"
     grader = load_grader(eval_dir)
-    units, qrels = grader.load(eval_dir / "dev_units.jsonl", eval_dir / "dev_qrels.json")
-    queries = [json.loads(line) for line in open(eval_dir / "dev_queries.jsonl", encoding="utf-8")]
+    queries = read_queries(eval_dir / "dev_queries.jsonl")
+    judgments = read_judgments(eval_dir / "dev_qrels.json")
+    units = read_units(eval_dir / "dev_units.jsonl")
     args.out.mkdir(parents=True, exist_ok=True)
     for mode in args.modes:
-        run = {}
         started = time.perf_counter()
-        for query in queries:
-            filters = Filters(exclude_doc_ids=excluded_doc_ids(result, query["exclude_doc"]))
-            page = index.search(query["query"], SearchOptions(mode=mode, k=10, filters=filters))
-            run[query["qid"]] = [{"text": hit.chunk.text, "doc": hit.document.title} for hit in page.hits]
+        hits, graded = evaluate(index, queries, judgments, units, SearchOptions(mode=Mode(mode)))
         elapsed = time.perf_counter() - started
-        with open(args.out / f"run-{mode}.jsonl", "w", encoding="utf-8") as handle:
-            for qid, results in run.items():
-                handle.write(json.dumps({"qid": qid, "results": results}, ensure_ascii=False) + "\n")
-        per_query, mean = grader.grade_run(run, units, qrels)
+        check_against_grader(grader, eval_dir, write_run(args.out / f"run-{mode}.jsonl", hits), graded)
+        mean = graded.mean
         print(
-            f"{mode:8s} nDCG@10={mean['ndcg']:.4f} P@10={mean['p']:.3f} MRR@10={mean['mrr']:.3f} "
-            f"len={mean['len']:.0f} unjudged/query={mean['unjudged']:.1f} "
-            f"({elapsed / len(queries) * 1000:.0f} ms/query)"
+            f"{mode:8s} nDCG@10={mean.ndcg:.4f} P@10={mean.precision:.3f} MRR@10={mean.reciprocal_rank:.3f} "
+            f"len={mean.mean_length:.0f} unjudged/query={mean.unjudged:.1f} "
+            f"({elapsed / len(queries) * 1000:.0f} ms/query incl. grading; grade.py agrees)"
         )
-        worst = sorted(per_query.items(), key=lambda item: item[1]["ndcg"])[:5]
-        print("         weakest: " + ", ".join(f"{qid}={v['ndcg']:.2f}" for qid, v in worst))
+        worst = sorted(graded.per_query.items(), key=lambda item: item[1].ndcg)[:5]
+        print("         weakest: " + ", ".join(f"{qid}={score.ndcg:.2f}" for qid, score in worst))
+        descriptive = sum(graded.per_query[qid].ndcg for qid in DESCRIPTIVE) / len(DESCRIPTIVE)
+        print(f"         descriptive ({', '.join(DESCRIPTIVE)}): nDCG@10={descriptive:.4f}")
+        if args.requests:
+            asked, asked_judgments = requests_of(queries, judgments)
+            _, requests = evaluate(index, asked, asked_judgments, units, SearchOptions(mode=Mode(mode)))
+            topics = {request.qid.split("#")[0] for request in asked}
+            as_topics = sum(graded.per_query[qid].ndcg for qid in topics) / len(topics)
+            asked_score = requests.mean
+            print(
+                f"         {len(asked)} requests: nDCG@10={asked_score.ndcg:.4f} "
+                f"P@10={asked_score.precision:.3f} "
+                f"unjudged/query={asked_score.unjudged:.2f} ({len(topics)} topics as typed: {as_topics:.4f})"
+            )
 
 
 if __name__ == "__main__":

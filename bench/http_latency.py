@@ -1,38 +1,45 @@
-"""HTTP latency (p50, p99) and throughput of hybrid search with 1, 4 and 16 concurrent clients.
+"""HTTP latency (p50, p99) and throughput of hybrid search with 1, 4, 16 and 64 concurrent clients, then
+an overload run: twice the sustainable rate, open loop, for a minute.
 
     .venv/bin/python bench/http_latency.py --url http://127.0.0.1:8000
     .venv/bin/python bench/http_latency.py --spawn --index-dir var/eval-index   # starts `govsearch serve`
 
-Each client is a thread with its own keep-alive connection posting `POST /search` (mode hybrid, k 10)
-over the query list (the 25 dev queries of ../shared/eval when present) round-robin. Loopback only,
-and a bounded number of requests per level, so it can never load anything but the local server.
+Each client is a thread with its own keep-alive connection sending `GET /search` (mode hybrid, k 10).
+Queries vary so that no cache can answer them: each is a dev query of ../shared/eval (or a built-in one)
+with a word drawn from the corpus added (`--repeat` sends the plain dev queries round-robin instead).
+The overload run sends requests at fixed intervals whatever the answers (2x the throughput measured at
+16 clients by default) and reports admitted p99, refusals (503 with Retry-After), timeouts and the
+server's resident memory before and after (known with --spawn, or --pid). Loopback only, and a bounded
+number of requests, so it can never load anything but the local server.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import math
 import os
 import platform
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
+from query_mix import QueryMix, corpus_words  # bench/, beside this script
+from server import (
+    DEV_QUERIES,
+    check_loopback,
+    load_queries,
+    percentile,
+    resident_mib,
+    spawned_server,
+    wait_until_ready,
+)
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_REQUESTS = 5000
-FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "民生保障", "科技创新", "生态环境保护"]
-READY_TIMEOUT_SECONDS = 300
+MAX_OVERLOAD_RATE = 2000  # requests per second
 
 
 @dataclass(frozen=True)
@@ -43,33 +50,19 @@ class LevelResult:
     latencies_ms: list[float]
     wall_seconds: float
     failures: int
+    refused: int = 0  # 503 busy, with Retry-After
+    timeouts: int = 0
+    memory_mb: tuple[float, float] | None = field(default=None)  # server RSS before and after
 
     def percentile(self, share: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.latencies_ms)
-        rank = max(1, math.ceil(share * len(ordered)))
-        return ordered[rank - 1]
+        return percentile(self.latencies_ms, share)
 
     @property
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.wall_seconds
 
 
-def load_queries(path: Path) -> list[str]:
-    if not path.exists():
-        print(f"{path} not found: using {len(FALLBACK_QUERIES)} built-in queries", file=sys.stderr)
-        return FALLBACK_QUERIES
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line)["query"] for line in handle if line.strip()]
-
-
-def check_loopback(url: str) -> None:
-    host = urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise SystemExit(f"refusing to load {host}: this benchmark only talks to a server on loopback")
-
-
-def run_level(url: str, queries: list[str], clients: int, requests: int, mode: str) -> LevelResult:
+def run_level(url: str, queries: QueryMix, clients: int, requests: int, mode: str) -> LevelResult:
     """`requests` searches shared by `clients` threads; each records the latency of its own requests."""
     counter = itertools.count()
     latencies: list[float] = []
@@ -80,9 +73,9 @@ def run_level(url: str, queries: list[str], clients: int, requests: int, mode: s
         nonlocal failures
         with httpx.Client(base_url=url, timeout=120) as session:
             while (number := next(counter)) < requests:
-                body = {"q": queries[number % len(queries)], "mode": mode, "k": 10}
+                params = {"q": queries(number), "mode": mode, "k": 10}
                 started = time.perf_counter()
-                response = session.post("/search", json=body)
+                response = session.get("/search", params=params)
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     if response.status_code == 200:
@@ -99,51 +92,58 @@ def run_level(url: str, queries: list[str], clients: int, requests: int, mode: s
     return LevelResult(clients, latencies, time.perf_counter() - started, failures)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def run_overload(
+    url: str, queries: QueryMix, rate: float, seconds: float, mode: str, pid: int | None
+) -> LevelResult:
+    """Requests sent every 1/rate s for `seconds`, whatever the answers (open loop), from a pool big
+    enough that the sender never waits; latencies of admitted (200) requests only."""
+    requests = int(rate * seconds)
+    latencies: list[float] = []
+    counts = {"refused": 0, "timeouts": 0, "failures": 0}
+    lock = threading.Lock()
+    local = threading.local()
 
-
-@contextmanager
-def spawned_server(index_dir: Path) -> Iterator[str]:
-    """`govsearch serve` in its own process (so the clients do not share its GIL), until ready."""
-    port = free_port()
-    environment = {**os.environ, "GOVSEARCH_INDEX_DIR": str(index_dir), "GOVSEARCH_HOST": "127.0.0.1"}
-    command = [sys.executable, "-c", "from cli.main import app; app()", "serve", "--port", str(port)]
-    # Its access log (stdout) would drown the report; errors still reach stderr.
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise SystemExit(f"the server exited with status {process.returncode}")
+    def send(number: int) -> None:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = httpx.Client(base_url=url, timeout=10)
+        started = time.perf_counter()
         try:
-            response = httpx.get(f"{url}/readyz", timeout=5)
+            response = session.get("/search", params={"q": queries(number), "mode": mode, "k": 10})
+        except httpx.TimeoutException:
+            outcome = "timeouts"
+        else:
             if response.status_code == 200:
-                return
-            if response.json().get("error", {}).get("code") != "index_loading":
-                raise SystemExit(f"server not ready: {response.text}")
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{url} was not ready after {READY_TIMEOUT_SECONDS}s")
+                outcome = ""
+            elif response.status_code == 503 and "Retry-After" in response.headers:
+                outcome = "refused"
+            else:
+                outcome = "failures"
+        with lock:
+            if outcome:
+                counts[outcome] += 1
+            else:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    before = resident_mib(pid) if pid is not None else None
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=min(512, max(16, int(rate * 2)))) as pool:
+        for number in range(requests):
+            time.sleep(max(0.0, started + number / rate - time.perf_counter()))
+            pool.submit(send, number)
+        sending = time.perf_counter() - started  # the pool then waits for the last answers
+    after = resident_mib(pid) if pid is not None else None
+    memory = (before, after) if before is not None and after is not None else None
+    return LevelResult(
+        0, latencies, sending, counts["failures"], counts["refused"], counts["timeouts"], memory
+    )
 
 
-def report(results: list[LevelResult], url: str, queries: int, mode: str) -> str:
+def report(results: list[LevelResult], url: str, queries: QueryMix, mode: str) -> str:
     stats = httpx.get(f"{url}/stats", timeout=10).json()["counts"]
     lines = [
         f"{mode} search over {stats['documents']} documents / {stats['chunks']} passages, "
-        f"{queries} queries round-robin; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        f"{queries}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "",
         "| clients | requests | p50 ms | p99 ms | requests/s | failures |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -156,6 +156,25 @@ def report(results: list[LevelResult], url: str, queries: int, mode: str) -> str
     return "\n".join(lines)
 
 
+def overload_report(result: LevelResult, rate: float) -> str:
+    memory = "unknown (no --spawn or --pid)"
+    if result.memory_mb is not None:
+        before, after = result.memory_mb
+        memory = f"{before:.0f} MB → {after:.0f} MB ({(after / before - 1) * 100:+.1f} %)"
+    admitted = len(result.latencies_ms)
+    latency = (
+        f"p50 {result.percentile(0.5):.0f} ms, p99 {result.percentile(0.99):.0f} ms, "
+        f"max {max(result.latencies_ms):.0f} ms"
+        if admitted
+        else "none admitted"
+    )
+    return (
+        f"overload: {rate:.0f} requests/s for {result.wall_seconds:.0f} s; admitted {admitted} "
+        f"({admitted / result.wall_seconds:.1f}/s): {latency}; refused 503 + Retry-After {result.refused}; "
+        f"timeouts {result.timeouts}; other failures {result.failures}; server memory {memory}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,36 +182,51 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="a running server (loopback only)")
     parser.add_argument("--spawn", action="store_true", help="start `govsearch serve` on a free port instead")
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"), help="index for --spawn")
-    parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev_queries.jsonl"))
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--queries", type=Path, default=DEV_QUERIES)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--requests", type=int, default=200, help=f"per level, at most {MAX_REQUESTS}")
     parser.add_argument("--warmup-rounds", type=int, default=4, help="passes over the queries first")
     parser.add_argument("--mode", choices=["hybrid", "semantic", "keyword"], default="hybrid")
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"), help="words to vary queries")
+    parser.add_argument(
+        "--repeat", action="store_true", help="plain dev queries, round-robin (cache-friendly)"
+    )
+    parser.add_argument("--overload-seconds", type=float, default=60, help="0 skips the overload run")
+    parser.add_argument("--overload-rate", type=float, help="requests/s (default: 2x the 16-client rate)")
+    parser.add_argument("--pid", type=int, help="the server's process id, for its memory (without --spawn)")
     args = parser.parse_args()
     if not 1 <= args.requests <= MAX_REQUESTS:
         raise SystemExit(f"--requests must be between 1 and {MAX_REQUESTS}")
-    queries = load_queries(args.queries)
+    words = [] if args.repeat or not args.corpus.exists() else corpus_words(args.corpus)
+    queries = QueryMix(load_queries(args.queries), words)
 
-    def measure(url: str) -> None:
+    def measure(url: str, pid: int | None) -> None:
         check_loopback(url)
         wait_until_ready(url)
         # A fresh server is slow for its first minute (kernels per input shape, thread pools, page cache):
         # a few concurrent passes over the queries keep that out of the numbers.
-        run_level(url, queries, 4, args.warmup_rounds * len(queries), args.mode)
+        warm_up = QueryMix(queries.queries, words, seed=1)
+        run_level(url, warm_up, 4, args.warmup_rounds * len(queries.queries), args.mode)
         results = []
-        for clients in args.clients:
-            result = run_level(url, queries, clients, args.requests, args.mode)
+        for level, clients in enumerate(args.clients):
+            mix = QueryMix(queries.queries, words, seed=2 + level)
+            result = run_level(url, mix, clients, args.requests, args.mode)
             p50, p99 = result.percentile(0.5), result.percentile(0.99)
             summary = f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, {result.throughput:.1f} req/s"
             print(f"{clients:3d} clients: {summary}, {result.failures} failures", file=sys.stderr)
             results.append(result)
-        print(report(results, url, len(queries), args.mode))
+        print(report(results, url, queries, args.mode))
+        if args.overload_seconds > 0:
+            sustainable = next((r.throughput for r in results if r.clients == 16), results[-1].throughput)
+            rate = min(MAX_OVERLOAD_RATE, args.overload_rate or 2 * sustainable)
+            mix = QueryMix(queries.queries, words, seed=99)
+            print(overload_report(run_overload(url, mix, rate, args.overload_seconds, args.mode, pid), rate))
 
     if args.spawn:
-        with spawned_server(args.index_dir) as url:
-            measure(url)
+        with spawned_server(args.index_dir) as server:
+            measure(server.url, server.pid)
     else:
-        measure(args.url)
+        measure(args.url, args.pid)
 
 
 if __name__ == "__main__":

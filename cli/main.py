@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bank, indexing, phrases, search, system
+from cli import bank, evaluation, indexing, phrases, search, system
 
 app = typer.Typer(help="Semantic and keyword search over Chinese government reports.", no_args_is_help=True)
 app.command()(indexing.ingest)
@@ -12,6 +12,7 @@ app.command()(indexing.index)
 app.command()(search.search)
 app.command()(search.similar)
 app.command()(system.info)
+app.command("eval")(evaluation.evaluation)
 app.command()(system.stats)
 app.command()(system.serve)
 app.add_typer(system.model_app, name="model")

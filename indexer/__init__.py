@@ -7,7 +7,7 @@ exports. The sub-packages show the architecture:
     text/       folding and tokenising for search, and the rule files (data/) everything reads
     embedding/  the model: fetching it, choosing precision for the hardware, embedding text
     store/      SQLite catalog, embedding cache, keyword index, FAISS vectors, update plans
-    search/     keyword, semantic and hybrid ranking, collapsing, highlighting
+    search/     keyword, semantic and hybrid ranking, collapsing, highlighting, evaluation
     phrases/    phrase mining over the corpus and topic phrases for a query
     bank/       the user's saved phrase bank (素材库) and its CSV/JSON files
 """
@@ -24,6 +24,7 @@ from indexer.errors import (
     GovsearchError,
     IndexIncompatible,
     IndexNotFound,
+    IndexUnreadable,
     InvalidInput,
     ModelNotFound,
     UnknownBankEntry,
@@ -34,9 +35,20 @@ from indexer.errors import (
 from indexer.index import Index, IndexConfig, UpdateReport
 from indexer.ingest.pipeline import IngestResult, IngestSummary, ingest_file, ingest_paths, ingest_uploads
 from indexer.ingest.readers import MAX_DOCUMENT_CHARS
+from indexer.latest import LatestIndex
 from indexer.phrases.mining import MAX_MINED_PHRASES, MinedPhrase, PhraseKind
 from indexer.phrases.topics import MAX_TOPIC_PHRASES, Example, TopicPhrase
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Hit, Level, Mode, Skipped
+from indexer.search.evaluation import (
+    EvalQuery,
+    EvalReport,
+    QueryScore,
+    evaluate,
+    grade,
+    read_judgments,
+    read_queries,
+    read_units,
+)
 from indexer.search.searcher import SearchOptions, SearchPage
 from indexer.store.updates import Documents, UpdatePlan
 
@@ -61,6 +73,8 @@ __all__ = [
     "DuplicateBankEntry",
     "EngineInfo",
     "Example",
+    "EvalQuery",
+    "EvalReport",
     "Filters",
     "GovsearchError",
     "Hit",
@@ -69,15 +83,18 @@ __all__ = [
     "IndexConfig",
     "IndexIncompatible",
     "IndexNotFound",
+    "IndexUnreadable",
     "IngestResult",
     "IngestSummary",
     "InvalidInput",
+    "LatestIndex",
     "Level",
     "MinedPhrase",
     "Mode",
     "ModelNotFound",
     "PhraseBank",
     "PhraseKind",
+    "QueryScore",
     "Precision",
     "Runtime",
     "SearchOptions",
@@ -91,13 +108,18 @@ __all__ = [
     "UpdatePlan",
     "UpdateReport",
     "engine_info",
+    "evaluate",
     "export_bank",
     "fetch_model",
     "format_of",
+    "grade",
     "import_bank",
     "ingest_file",
     "ingest_paths",
     "ingest_uploads",
     "prepare_engine",
     "model_id_of",
+    "read_judgments",
+    "read_queries",
+    "read_units",
 ]

@@ -43,3 +43,7 @@ class InvalidInput(GovsearchError):
 
 class DuplicateBankEntry(InvalidInput):
     """A phrase that is already in the phrase bank (under another id)."""
+
+
+class IndexUnreadable(GovsearchError):
+    """Files in the index directory that cannot be opened now (half copied, unreadable)."""

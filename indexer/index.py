@@ -29,6 +29,7 @@ from indexer.phrases.mining import MinedPhrase, mine_phrases
 from indexer.phrases.statistics import create_phrase_tables, update_phrase_stats
 from indexer.phrases.topics import TopicPhrase, topic_phrases
 from indexer.records import Chunk, Document, DocumentInfo, Filters, Hit
+from indexer.search.inference import InferenceExecutor
 from indexer.search.searcher import Searcher, SearchOptions, SearchPage
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
@@ -61,6 +62,7 @@ class IndexConfig:
     vector_kind: IndexKind = "auto"
     precision: Precision = "auto"
     runtime: Runtime = "auto"
+    query_cache_size: int = 4096
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class Index:
 
         config = self.config
         return Embedder(config.model_dir, config.device, precision=config.precision, runtime=config.runtime)
+
+    @cached_property
+    def query_encoder(self) -> InferenceExecutor:
+        """Query vectors for searches: the model runs on one thread, concurrent queries batched, cached."""
+        return InferenceExecutor(lambda: self.embedder, self.config.query_cache_size)
 
     def _check_compatible(self) -> None:
         manifest = self.catalog.manifest()
@@ -235,8 +242,17 @@ class Index:
 
     # --- reading --------------------------------------------------------------------------------------
 
+    @staticmethod
+    def serve_concurrently() -> None:
+        """Tune the process for many concurrent one-query searches: FAISS searches each query on one
+        thread. Its OpenMP threads, there for batches, spin against each other and the model on a small
+        machine (a 6k-passage flat search: 52 ms with two threads, 14 ms with one, measured under load)."""
+        import faiss
+
+        faiss.omp_set_num_threads(1)
+
     def searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.keywords, self._vector_store(), self.embedder)
+        return Searcher(self.catalog, self.keywords, self._vector_store(), self.query_encoder)
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
         return self.searcher().search(query, options)

@@ -10,8 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from indexer import Index
+from service.admission import Admission
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
+from service.reload import watch
 from service.routes import bank, documents, phrases, search, system
 from service.settings import Settings
 from service.state import IndexHolder
@@ -35,8 +37,11 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if index is None:
-            holder.load_in_background(settings.index_config())
-        yield
+            stop_watching = watch(holder, settings.index_config())
+            yield
+            stop_watching.set()
+        else:
+            yield
 
     # /docs and /redoc with their scripts served from the package, not a CDN: they work offline.
     app = FastAPIOffline(
@@ -48,6 +53,9 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
+    app.state.admission = Admission(
+        settings.search_concurrency, settings.search_queue, settings.search_queue_timeout
+    )
     install_error_handlers(app)
     app.include_router(system.router)
     app.include_router(search.router)

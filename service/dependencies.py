@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import inspect
 import secrets
+from collections.abc import Iterator
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Security, params
 from fastapi.security import APIKeyHeader
 
 from indexer import Index
+from service.admission import Admission
 from service.errors import ApiError
 from service.settings import Settings
 from service.state import IndexHolder
@@ -88,6 +90,14 @@ def checked(model: type[Checked], where: params.Param | params.Body) -> Any:
     return Depends(dependency)
 
 
+def admitted(request: Request) -> Iterator[None]:
+    """A search slot for the duration of the request, or 503 busy (see `service.admission`)."""
+    admission: Admission = request.app.state.admission
+    with admission.slot():
+        yield
+
+
 IndexDep = Annotated[Index, Depends(current_index)]
+AdmittedDep = Annotated[None, Depends(admitted)]
 HolderDep = Annotated[IndexHolder, Depends(index_holder)]
 KeyHolderDep = Annotated[bool, Depends(holds_api_key)]

@@ -18,6 +18,7 @@ from indexer import (
     GovsearchError,
     IndexIncompatible,
     IndexNotFound,
+    IndexUnreadable,
     InvalidInput,
     ModelNotFound,
     UnknownBankEntry,
@@ -39,6 +40,7 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     InvalidInput: (422, "invalid_input", ""),
     IndexNotFound: (503, "index_not_found", ""),
     IndexIncompatible: (503, "index_incompatible", ""),
+    IndexUnreadable: (503, "index_unavailable", ""),
     ModelNotFound: (503, "model_not_found", ""),
 }
 
@@ -65,18 +67,33 @@ def documented(*statuses: tuple[int, str]) -> Responses:
 
 
 UNAVAILABLE = documented((503, "No index loaded (missing, incompatible or still loading)."))
+BUSY = documented(
+    (
+        503,
+        "No index loaded (missing, incompatible or still loading), or the server is busy: code `busy`,"
+        " with header Retry-After (seconds).",
+    )
+)
 UNAUTHORIZED = documented((401, "Missing or wrong X-API-Key (when the server sets a key)."))
 
 
 class ApiError(Exception):
     """A failure the service itself detects (limits, API key, loading), already in HTTP terms."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers
 
 
 def parameter_error(field: str, message: str) -> ApiError:
@@ -110,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def service(request: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message, error.field)
+        return error_response(error.status, error.code, error.message, error.field, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, error: RequestValidationError) -> JSONResponse:

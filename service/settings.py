@@ -43,6 +43,16 @@ class Settings(BaseSettings):
         description="What runs the model: auto (the exported ONNX graph on CPUs without native bf16, "
         "torch on CUDA and bf16 CPUs), torch, onnx or openvino.",
     )
+    search_concurrency: int = Field(4, ge=1, description="Searches that run at once.")
+    search_queue: int = Field(
+        16, ge=0, description="Searches that may wait for a running slot; more are refused at once (503)."
+    )
+    search_queue_timeout: float = Field(
+        0.5, gt=0, description="Seconds a search waits for a running slot before it is refused (503)."
+    )
+    query_cache_size: int = Field(
+        4096, ge=0, description="Query vectors kept for repeated queries (least recently used dropped first)."
+    )
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )
@@ -50,7 +60,13 @@ class Settings(BaseSettings):
     def index_config(self) -> IndexConfig:
         """The library's view of these settings: where the index is and how to build it."""
         return IndexConfig(
-            self.index_dir, self.model_dir, self.device, self.vector_index, self.precision, self.runtime
+            self.index_dir,
+            self.model_dir,
+            self.device,
+            self.vector_index,
+            self.precision,
+            self.runtime,
+            self.query_cache_size,
         )
 
     @property

@@ -1,11 +1,11 @@
-"""The app's one index, opened in a background thread so /healthz answers while the model loads."""
+"""The app's one index, opened in a background thread (service/reload.py) so /healthz answers meanwhile."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from indexer import GovsearchError, Index, IndexConfig
+from indexer import GovsearchError, Index, LatestIndex
 from service.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -23,27 +23,34 @@ class IndexHolder:
         if index is not None:
             self._finished.set()
 
-    def load(self, config: IndexConfig) -> None:
-        """Open the index and warm the model and the vectors, so the first search is not the slow one."""
+    def load(self, latest: LatestIndex) -> None:
+        """Open the index (its vectors loaded) and warm the model, so the first search is not the slow one.
+
+        On success the new index is served; on failure none is (a deleted index must not answer) and the
+        reason is kept for the 503."""
         try:
-            index = Index(config)
+            index = latest.open()
+            index.serve_concurrently()
             index.searcher()
-            index.embedder.embed_query([WARM_UP_QUERY])
+            index.query_encoder.embed_query([WARM_UP_QUERY])
         except GovsearchError as error:
-            logger.error("index not loaded: %s", error)
-            self._failure = error
+            if self._failure is None or self._failure.args != error.args:
+                logger.error("index not loaded: %s", error)
+            # A fresh copy without the traceback, whose frames would keep the failed index's files open.
+            self._failure = type(error)(*error.args)
+            self._index = None
         else:
+            self._failure = None
             self._index = index
-            logger.info("index loaded from %s", config.index_dir)
+            logger.info(
+                "index loaded from %s (generation %s)", index.config.index_dir, index.catalog.generation()
+            )
         finally:
             self._finished.set()
 
-    def load_in_background(self, config: IndexConfig) -> threading.Thread:
-        thread = threading.Thread(
-            target=self.load, args=(config,), name="govsearch-index-loader", daemon=True
-        )
-        thread.start()
-        return thread
+    @property
+    def current(self) -> Index | None:
+        return self._index
 
     @property
     def ready(self) -> bool:

@@ -190,7 +190,7 @@ def test_search_filter_with_no_match_is_empty_not_an_error(client: TestClient) -
     response = client.get("/search", params={"q": "招商引资", "level": "乡镇"})
     assert response.status_code == 200
     assert response.json()["hits"] == []
-    assert response.json()["total"] == 0
+    assert (response.json()["total"], response.json()["more"]) == (0, False)
 
 
 def test_search_document_filters(client: TestClient) -> None:
@@ -213,8 +213,9 @@ def test_search_repeated_parameters_allow_several_documents(client: TestClient) 
 def test_search_paging(client: TestClient) -> None:
     first = client.get("/search", params={"q": "开放", "k": 3, "offset": 0}).json()
     second = client.get("/search", params={"q": "开放", "k": 3, "offset": 3}).json()
-    # `total` is an upper bound past the examined candidates, so it may shrink as pages go deeper.
-    assert first["total"] >= second["total"] > 3
+    # Hits are counted up to the first one after the page: `more` is exact, `total` a lower bound with it.
+    assert (first["more"], first["total"]) == (True, 4)
+    assert second["total"] == (7 if second["more"] else 3 + len(second["hits"]))
     assert second["offset"] == 3
     assert not {hit["chunk_id"] for hit in first["hits"]} & {hit["chunk_id"] for hit in second["hits"]}
 

@@ -1,4 +1,5 @@
-"""The SQLite catalog alone: catalogs of earlier versions stay readable, region filters take either name."""
+"""The SQLite catalog alone: catalogs of earlier versions stay readable, region filters take either name,
+collapsing and highlighting read what indexing stored."""
 
 from __future__ import annotations
 
@@ -11,26 +12,39 @@ import pytest
 from indexer.records import Chunk, Document, Filters, Level
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
+from indexer.store.upgrades import search_columns
+from indexer.text.shingles import from_blob, near_duplicate
 
-# The documents table as catalogs written before documents had an origin or a province defined it.
-OLD_DOCUMENTS = """
+# The documents and chunks tables as catalogs written before documents had an origin or a province, and
+# before chunks kept their normalised text and signature, defined them.
+OLD_TABLES = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, year INTEGER, level TEXT NOT NULL,
     region TEXT, doc_type TEXT NOT NULL, extra TEXT NOT NULL, text TEXT NOT NULL
 );
 INSERT INTO documents VALUES
     ('old', '2024年浙江省政府工作报告', 'old.txt', 2024, '省', '浙江', '政府工作报告', '{}', '各位代表：');
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    heading_path TEXT NOT NULL, embedding_key TEXT NOT NULL
+);
+INSERT INTO chunks VALUES (7, 'old-0', 'old', 0, 0, 9, '推進數字經濟發展。', '[]', 'key');
 """
 
 
 def test_a_catalog_written_before_origins_and_provinces_opens_and_reads(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     with closing(sqlite3.connect(path)) as connection:
-        connection.executescript(OLD_DOCUMENTS)
+        connection.executescript(OLD_TABLES)
     catalog = Catalog(Database(path))
     info = catalog.document("old")
     assert info is not None
-    assert (info.region, info.province, info.chunk_count) == ("浙江", None, 0)
+    assert (info.region, info.province, info.chunk_count) == ("浙江", None, 1)
+    # Its chunks gain their folded text and signature on open.
+    assert catalog.normalized_texts([7]) == {7: "推进数字经济发展。"}
+    assert catalog.collapse_keys([7]) == {7: ("old", search_columns("推進數字經濟發展。")[1])}
     # Its short region name still answers a filter by the official one.
     assert [d.doc_id for d in catalog.documents(Filters(regions=("浙江省",)), 10, 0)[0]] == ["old"]
 
@@ -50,9 +64,8 @@ def document(doc_id: str, level: Level, region: str | None, province: str | None
 
 def passage(doc_id: str, ordinal: int) -> StoredChunk:
     text = f"第{ordinal}段。"
-    return StoredChunk(
-        Chunk(f"{doc_id}-{ordinal}", doc_id, ordinal, 0, len(text), text), "", text, f"{doc_id}-{ordinal}"
-    )
+    chunk = Chunk(f"{doc_id}-{ordinal}", doc_id, ordinal, 0, len(text), text)
+    return StoredChunk(chunk, *search_columns(text), "", text, f"{doc_id}-{ordinal}")
 
 
 @pytest.fixture
@@ -98,3 +111,24 @@ def test_documents_carry_province_and_passage_count_wherever_they_are_read(catal
     assert rows is not None
     hits = catalog.chunks_by_row(rows.tolist())
     assert [(info.province, info.chunk_count) for _, info in hits.values()] == [("浙江省", 3)] * 3
+
+
+@pytest.mark.parametrize(
+    ("shorter", "longer", "duplicate"),
+    [
+        # A template sentence quoted inside a longer paragraph, punctuation and spaces aside.
+        ("加快金融体制改革，建立存款保险制度。", "我们将加快金融体制改革 建立存款保险制度，守住底线。", True),
+        ("加快金融体制改革，建立存款保险制度。", "加快财税体制改革，建立现代预算制度。", False),
+        ("改革", "改革", True),  # shorter than one shingle: the whole text is its signature
+        ("", "改革开放", False),
+    ],
+)
+def test_stored_signatures_decide_near_duplicates(shorter: str, longer: str, duplicate: bool) -> None:
+    signatures = [from_blob(search_columns(text)[1]) for text in (shorter, longer)]
+    assert near_duplicate(*signatures) is duplicate
+
+
+def test_four_grams_differing_in_one_character_hash_apart() -> None:
+    text = "改革开放改革开发改革开展改革开拓深化改革深化改造"
+    four_grams = {text[i : i + 4] for i in range(len(text) - 3)}
+    assert len(from_blob(search_columns(text)[1])) == len(four_grams)

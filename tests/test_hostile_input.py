@@ -200,8 +200,9 @@ def test_a_zip_bomb_over_http_is_413_and_the_server_stays_small(
 def test_index_refuses_a_missing_or_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVSEARCH_INDEX_DIR", str(tmp_path / "index"))
     runner = CliRunner()
-    missing = runner.invoke(cli, ["index", str(tmp_path / "reports")])
-    assert missing.exit_code != 0 and "no such file or folder" in missing.output
+    for command in (["index"], ["index", "--dry-run"], ["ingest", "--dry-run"]):
+        missing = runner.invoke(cli, [*command, str(tmp_path / "reports")])
+        assert missing.exit_code != 0 and "no such file or folder" in missing.output, command
     (tmp_path / "reports").mkdir()
     empty = runner.invoke(cli, ["index", str(tmp_path / "reports")])
     assert empty.exit_code != 0 and "no readable reports" in empty.output

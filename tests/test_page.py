@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,8 +38,21 @@ def test_search_shows_highlighted_results_with_their_source(page: Page) -> None:
     expect(first.locator("mark", has_text="招商引资").first).to_be_visible()
     expect(first.locator(".source .title")).to_contain_text("政府工作报告")
     expect(first.locator(".source .meta")).to_contain_text("年")
-    expect(page.locator("#summary")).to_contain_text("找到")
     assert "q=" in page.url
+
+
+def test_hit_count_line_says_what_the_server_knows(page: Page) -> None:
+    # Hybrid search always has more candidates past the first page: the line says so, the pager turns.
+    search(page, "招商引资")
+    expect(page.locator("#summary")).to_have_text("第 1–10 个段落，后面还有")
+    page.click("#next-page")
+    expect(page.locator("#summary")).to_contain_text("第 11–")
+    expect(page.locator("#previous-page")).to_be_enabled()
+    # Keyword search for a rare term ends on the first page: the line gives the exact count, no pager.
+    page.get_by_role("radiogroup", name="检索方式").get_by_text("关键词").click()
+    search(page, "跨境电商")
+    expect(page.locator("#summary")).to_have_text(re.compile(r"^共 \d 个段落$"))
+    expect(page.locator("#pager")).to_be_hidden()
 
 
 def test_find_similar_shows_paragraphs_from_other_reports(page: Page) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,18 @@ def test_pages_follow_each_other(built_index: BuiltIndex) -> None:
     ids = [hit.chunk.chunk_id for hit in first.hits + second.hits]
     assert ids == [hit.chunk.chunk_id for hit in whole.hits] and len(set(ids)) == 6
     assert whole.total >= 6
+
+
+def test_more_is_exact_and_total_is_exact_without_more(built_index: BuiltIndex) -> None:
+    index = built_index.index
+    options = SearchOptions(mode="keyword", k=100)
+    everything = index.search("金融体制改革", options)
+    count = len(everything.hits)
+    assert 2 <= count < 100 and not everything.more and everything.total == count
+    exact = index.search("金融体制改革", replace(options, k=count))
+    assert (exact.more, exact.total) == (False, count)
+    short = index.search("金融体制改革", replace(options, k=count - 1))
+    assert (short.more, short.total) == (True, count)
 
 
 def test_per_document_cap(built_index: BuiltIndex) -> None:

@@ -11,23 +11,27 @@ import numpy as np
 
 from indexer.errors import InvalidInput, UnknownChunk
 from indexer.records import Chunk, DocumentInfo, Filters, Hit, Mode
-from indexer.search.duplicates import near_duplicate, shingles
 from indexer.search.highlight import (
     LONG_QUERY_CHARS,
     MAX_LONG_QUERY_SPANS,
     distinctive_terms,
     highlight_spans,
 )
+from indexer.search.query import analyse
 from indexer.store.catalog import Catalog
 from indexer.store.keywords import KeywordIndex
 from indexer.store.vectors import VectorStore
 from indexer.text.normalize import normalize_for_search
+from indexer.text.shingles import from_blob, near_duplicate
 from indexer.text.tokenize import tokenize_for_search
 
 Ranked = list[tuple[int, float]]
 
 # How many candidates each side contributes before fusion, collapsing and paging.
 CANDIDATE_POOL = 200
+# Ranked candidates whose document and signature are read at a time while the page fills: a page of ten
+# rarely needs more than one read.
+COLLAPSE_WINDOW = 50
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,10 @@ class SearchOptions:
 class Candidate:
     """A ranked chunk while the page is assembled; `duplicates` counts the near-copies folded into it."""
 
-    chunk: Chunk
-    document: DocumentInfo
+    row: int
+    doc_id: str
     score: float
-    normalized: str
-    signature: frozenset[str] = frozenset()
+    signature: frozenset[int]
     duplicates: int = 0
 
 
@@ -65,10 +68,17 @@ class Highlighting:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of hits; `total` counts the ranked hits available after collapsing (for paging)."""
+    """One page of hits; `more` says whether a next page has any, `total` how many hits were counted:
+    exact when `more` is false, and a lower bound (this page and the first hit after it) when true.
+
+    Counting every candidate past the page would mean collapsing all of them; and a count of candidates
+    is no count of relevant passages (nonsense finds its 200 nearest neighbours too). What a reader can
+    rely on is whether there is a next page.
+    """
 
     hits: list[Hit]
     total: int
+    more: bool
     mode: Mode
 
 
@@ -137,12 +147,12 @@ class Searcher:
         self.encoder = encoder
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
-        """Passages for a query: a few words (招商引资) or a pasted paragraph."""
+        """Passages for a query: a few words (招商引资), a request (searched by its topic) or a paragraph."""
         normalized = normalize_for_search(query).strip()
         if is_blank(normalized):
             raise InvalidInput("query is empty")
-        ranked = self.rank(normalized, None, options)
-        return self.page(ranked, self.highlighting(query), options)
+        topic = analyse(normalized).topic
+        return self.page(self.rank(topic, None, options), self.highlighting(topic), options)
 
     def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
         """Paragraphs like a stored one, from other documents."""
@@ -182,51 +192,56 @@ class Searcher:
         return fuse(keyword, semantic, keyword_weight(normalized))
 
     def page(self, ranked: Ranked, highlighting: Highlighting, options: SearchOptions) -> SearchPage:
-        """Collapse near-duplicates and cap hits per document until the requested page is full.
+        """The requested page of the collapsed ranking; only its hits are read in full and highlighted.
 
-        `total` counts the candidates that remain after collapsing what was examined; candidates beyond
-        the page are not examined, so it is an upper bound past the last page shown.
+        Collapsing goes one hit past the page, so `more` is known, not guessed.
         """
         wanted = options.offset + options.k
-        rows = self.catalog.chunks_by_row([row for row, _ in ranked])
+        kept = self.collapse(ranked, wanted + 1, options)
+        shown = kept[options.offset : wanted]
+        rows = self.catalog.chunks_by_row([c.row for c in shown])
+        texts = self.catalog.normalized_texts([c.row for c in shown])
+        hits = [self.hit(c, *rows[c.row], texts[c.row], highlighting, options.context) for c in shown]
+        return SearchPage(hits, len(kept), len(kept) > wanted, options.mode)
+
+    def collapse(self, ranked: Ranked, wanted: int, options: SearchOptions) -> list[Candidate]:
+        """The first `wanted` candidates in rank order once near-duplicates are folded into the first of
+        them and each report has at most `per_document`."""
         kept: list[Candidate] = []
         per_document: dict[str, int] = {}
         examined = 0
-        for row, score in ranked:
-            if len(kept) >= wanted:
-                break
-            examined += 1
-            if row not in rows:
-                continue
-            chunk, document = rows[row]
-            candidate = Candidate(chunk, document, score, normalize_for_search(chunk.text))
-            if options.dedupe:
-                candidate.signature = shingles(candidate.normalized)
+        while len(kept) < wanted and examined < len(ranked):
+            window = ranked[examined : examined + COLLAPSE_WINDOW]
+            keys = self.catalog.collapse_keys([row for row, _ in window])
+            for row, score in window:
+                if len(kept) >= wanted:
+                    break
+                examined += 1
+                if row not in keys:
+                    continue
+                doc_id, signature = keys[row]
+                candidate = Candidate(
+                    row, doc_id, score, from_blob(signature) if options.dedupe else frozenset()
+                )
                 twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
                 if twin is not None:
                     twin.duplicates += 1
                     continue
-            if (
-                options.per_document is not None
-                and per_document.get(document.doc_id, 0) >= options.per_document
-            ):
-                continue
-            per_document[document.doc_id] = per_document.get(document.doc_id, 0) + 1
-            kept.append(candidate)
-        total = len(kept) + len(ranked) - examined
-        return SearchPage(
-            [self.hit(c, highlighting, options.context) for c in kept[options.offset :]], total, options.mode
-        )
+                if options.per_document is not None and per_document.get(doc_id, 0) >= options.per_document:
+                    continue
+                per_document[doc_id] = per_document.get(doc_id, 0) + 1
+                kept.append(candidate)
+        return kept
 
-    def hit(self, candidate: Candidate, highlighting: Highlighting, context: int) -> Hit:
-        before, after = self.catalog.neighbours(candidate.chunk, context, context) if context else ([], [])
-        spans = highlight_spans(candidate.normalized, highlighting.terms, highlighting.max_spans)
-        return Hit(
-            candidate.chunk,
-            candidate.document,
-            candidate.score,
-            spans,
-            tuple(before),
-            tuple(after),
-            candidate.duplicates,
-        )
+    def hit(
+        self,
+        candidate: Candidate,
+        chunk: Chunk,
+        document: DocumentInfo,
+        normalized: str,
+        highlighting: Highlighting,
+        context: int,
+    ) -> Hit:
+        before, after = self.catalog.neighbours(chunk, context, context) if context else ([], [])
+        spans = highlight_spans(normalized, highlighting.terms, highlighting.max_spans)
+        return Hit(chunk, document, candidate.score, spans, tuple(before), tuple(after), candidate.duplicates)

@@ -15,6 +15,7 @@ import numpy as np
 
 from indexer.records import Chunk, DocType, Document, DocumentInfo, Filters, Level
 from indexer.store.database import Database, Stored, in_batches
+from indexer.store.upgrades import add_missing_columns, fill_search_columns
 from indexer.text.gazetteer import canonical_names
 
 SCHEMA = """
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
-    heading_path TEXT NOT NULL, embedding_key TEXT NOT NULL
+    heading_path TEXT NOT NULL, embedding_key TEXT NOT NULL, normalized TEXT, signature BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
@@ -47,17 +48,18 @@ DOCUMENT_COLUMNS = (
     " (SELECT count(*) FROM chunks k WHERE k.doc_id = d.doc_id)"
 )
 DOCUMENT_WIDTH = 10
-# Columns that catalogs written by earlier versions lack: added on open, empty for the documents they hold.
-ADDED_COLUMNS = {"origin": "TEXT NOT NULL DEFAULT ''", "province": "TEXT"}
 CHUNK_COLUMNS = 'c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.start, c."end"'
 CHUNK_WIDTH = 7
 
 
 @dataclass(frozen=True)
 class StoredChunk:
-    """A chunk ready to store: its keyword terms (space-separated) and the key of its cached embedding."""
+    """A chunk ready to store: its search-normalised text and near-duplicate signature, its keyword terms
+    (space-separated) and the key of its cached embedding."""
 
     chunk: Chunk
+    normalized: str
+    signature: bytes
     heading_terms: str
     body_terms: str
     embedding_key: str
@@ -93,14 +95,6 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
     return " AND ".join(conditions), params
 
 
-def add_missing_columns(connection: sqlite3.Connection) -> None:
-    """Catalogs written before documents remembered their origin or province gain the columns (empty)."""
-    columns = {row[1] for row in connection.execute("PRAGMA table_info(documents)")}
-    for column, definition in ADDED_COLUMNS.items():
-        if columns and column not in columns:
-            connection.execute(f"ALTER TABLE documents ADD COLUMN {column} {definition}")
-
-
 def row_to_document(row: Sequence) -> DocumentInfo:
     """A DocumentInfo from the DOCUMENT_COLUMNS of a row."""
     doc_id, title, source, year, level, region, doc_type, province, origin, chunk_count = row[:DOCUMENT_WIDTH]
@@ -131,6 +125,7 @@ class Catalog(Stored):
         super().__init__(database)
         add_missing_columns(self._connection)  # before the schema, whose indexes need the columns
         self._connection.executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+        fill_search_columns(self._connection)
 
     # --- manifest -------------------------------------------------------------------------------------
 
@@ -197,9 +192,8 @@ class Catalog(Stored):
         for stored in chunks:
             chunk = stored.chunk
             cursor = connection.execute(
-                "INSERT INTO chunks"
-                ' (chunk_id, doc_id, ordinal, start, "end", text, heading_path, embedding_key)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO chunks (chunk_id, doc_id, ordinal, start, "end", text, heading_path,'
+                " embedding_key, normalized, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     chunk.chunk_id,
                     chunk.doc_id,
@@ -209,6 +203,8 @@ class Catalog(Stored):
                     chunk.text,
                     json.dumps(list(chunk.heading_path), ensure_ascii=False),
                     stored.embedding_key,
+                    stored.normalized,
+                    stored.signature,
                 ),
             )
             connection.execute(
@@ -271,6 +267,16 @@ class Catalog(Stored):
             row[0]: (row_to_chunk(row[1:]), row_to_document(row[1 + CHUNK_WIDTH :]))
             for row in in_batches(self._connection, sql, row_ids)
         }
+
+    def collapse_keys(self, row_ids: Sequence[int]) -> dict[int, tuple[str, bytes]]:
+        """Document id and near-duplicate signature of each chunk row (what collapsing a ranking reads)."""
+        sql = "SELECT id, doc_id, signature FROM chunks WHERE id IN ({})"
+        return {row[0]: (row[1], row[2]) for row in in_batches(self._connection, sql, row_ids)}
+
+    def normalized_texts(self, row_ids: Sequence[int]) -> dict[int, str]:
+        """Search-normalised text of each chunk row, stored at index time (what highlighting reads)."""
+        sql = "SELECT id, normalized FROM chunks WHERE id IN ({})"
+        return dict(in_batches(self._connection, sql, row_ids))
 
     def neighbours(self, chunk: Chunk, before: int, after: int) -> tuple[list[Chunk], list[Chunk]]:
         rows = self._connection.execute(

@@ -28,11 +28,18 @@ class KeywordIndex(Stored):
         if not terms:
             return []
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
-        where, params = filter_clause(filters)
-        rows = self._connection.execute(
-            f"SELECT chunk_terms.rowid, -bm25(chunk_terms, {HEADING_WEIGHT}, 1.0) AS score FROM chunk_terms"
-            " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
-            f" WHERE chunk_terms MATCH ? AND {where} ORDER BY score DESC LIMIT ?",
-            [match, *params, k],
-        )
+        score = f"-bm25(chunk_terms, {HEADING_WEIGHT}, 1.0) AS score"
+        params: list[object] = []
+        if filters == Filters():
+            # No join: SQLite would look up every matching row's chunk and document before sorting
+            # (2.4x slower on the dev index, same ranking).
+            sql = f"SELECT rowid, {score} FROM chunk_terms WHERE chunk_terms MATCH ?"
+        else:
+            where, params = filter_clause(filters)
+            sql = (
+                f"SELECT chunk_terms.rowid, {score} FROM chunk_terms"
+                " JOIN chunks c ON c.id = chunk_terms.rowid JOIN documents d ON d.doc_id = c.doc_id"
+                f" WHERE chunk_terms MATCH ? AND {where}"
+            )
+        rows = self._connection.execute(f"{sql} ORDER BY score DESC LIMIT ?", [match, *params, k])
         return [(row[0], float(row[1])) for row in rows]

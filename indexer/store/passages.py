@@ -6,6 +6,7 @@ import hashlib
 
 from indexer.records import Chunk
 from indexer.store.catalog import StoredChunk
+from indexer.store.upgrades import search_columns
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
 
@@ -25,10 +26,14 @@ def embedding_key(model_id: str, text: str) -> str:
 
 
 def stored_chunk(chunk: Chunk, model_id: str) -> StoredChunk:
-    """A chunk with its keyword terms (headings and text apart) and the cache key of its vector."""
+    """A chunk with what searches read (folded text, signature), its keyword terms (headings and text
+    apart) and the cache key of its vector."""
     text = passage_text(chunk)
+    normalized, signature = search_columns(chunk.text)
     return StoredChunk(
         chunk,
+        normalized=normalized,
+        signature=signature,
         heading_terms=" ".join(tokenize_for_search(normalize_for_search("\n".join(chunk.heading_path)))),
         body_terms=" ".join(tokenize_for_search(text)),
         embedding_key=embedding_key(model_id, text),

@@ -6,14 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import IndexDep, SettingsDep, checked
-from service.errors import UNAVAILABLE, Responses, documented
+from service.dependencies import AdmittedDep, IndexDep, SettingsDep, checked
+from service.errors import BUSY, UNAVAILABLE, Responses, documented
 from service.schemas.common import MAX_CONTEXT, PASTED_PARAGRAPH
 from service.schemas.search import ChunkDetail, SearchParams, SearchResponse, SimilarRequest
 
 router = APIRouter(tags=["search"])
 
 ERRORS: Responses = {**UNAVAILABLE, **documented((422, "A parameter out of bounds; `error.field` names it."))}
+# Searches are admitted (service.admission): beyond the server's capacity they are refused with 503 busy.
+SEARCH_ERRORS: Responses = {**ERRORS, **BUSY}
 NOT_FOUND = documented((404, "Unknown id."))
 
 SEARCH_EXAMPLES = {
@@ -29,9 +31,12 @@ SIMILAR_EXAMPLES = {
 }
 
 
-@router.get("/search", response_model=SearchResponse, responses=ERRORS, summary="Search passages")
+@router.get("/search", response_model=SearchResponse, responses=SEARCH_ERRORS, summary="Search passages")
 def search(
-    params: Annotated[SearchParams, checked(SearchParams, Query())], index: IndexDep, settings: SettingsDep
+    params: Annotated[SearchParams, checked(SearchParams, Query())],
+    index: IndexDep,
+    settings: SettingsDep,
+    _: AdmittedDep,
 ) -> SearchResponse:
     """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several.
 
@@ -41,11 +46,14 @@ def search(
     return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
 
 
-@router.post("/search", response_model=SearchResponse, responses=ERRORS, summary="Search with a long text")
+@router.post(
+    "/search", response_model=SearchResponse, responses=SEARCH_ERRORS, summary="Search with a long text"
+)
 def search_long(
     params: Annotated[SearchParams, checked(SearchParams, Body(openapi_examples=SEARCH_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
+    _: AdmittedDep,
 ) -> SearchResponse:
     """The same search with the query in a JSON body, for pasted paragraphs too long for a URL.
 
@@ -56,12 +64,16 @@ def search_long(
 
 
 @router.post(
-    "/similar", response_model=SearchResponse, responses={**ERRORS, **NOT_FOUND}, summary="Similar paragraphs"
+    "/similar",
+    response_model=SearchResponse,
+    responses={**SEARCH_ERRORS, **NOT_FOUND},
+    summary="Similar paragraphs",
 )
 def similar(
     request: Annotated[SimilarRequest, checked(SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
+    _: AdmittedDep,
 ) -> SearchResponse:
     """Paragraphs like a stored passage (from other documents) or like a pasted paragraph.
 

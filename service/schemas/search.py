@@ -92,14 +92,22 @@ class HitOut(BaseModel):
 
 class SearchResponse(BaseModel):
     mode: Mode
-    total: int = Field(description="Hits available for this query and filters, for paging.")
+    total: int = Field(
+        description="Hits counted up to the first one after this page: the exact number of hits when "
+        "`more` is false, a lower bound when it is true (hits past the next page are not counted)."
+    )
+    more: bool = Field(description="Whether the next page has hits (exact: the server found one).")
     offset: int = Field(description="Hits skipped before the first one here.")
     hits: list[HitOut]
 
     @classmethod
     def from_page(cls, page: SearchPage, offset: int = 0) -> SearchResponse:
         return cls(
-            mode=page.mode, total=page.total, offset=offset, hits=[HitOut.of(hit) for hit in page.hits]
+            mode=page.mode,
+            total=page.total,
+            more=page.more,
+            offset=offset,
+            hits=[HitOut.of(hit) for hit in page.hits],
         )
 
 

@@ -6,7 +6,7 @@ const PAGE_SIZE = 10;
 const MAX_OFFSET = 1000;
 const SIMILAR_COUNT = 5;
 
-const state = { query: "", offset: 0, total: 0 };
+const state = { query: "", offset: 0 };
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -151,16 +151,21 @@ async function toggleSimilar(hit, box, button) {
   }
 }
 
+// The server counts hits only up to the first one after the page: `more` is exact, `total` exact only
+// when there is no more.
+function summaryLine(page) {
+  if (!page.hits.length) return page.offset ? "这一页没有结果了。" : "没有找到结果。试试换个说法，或放宽筛选条件。";
+  const range = `第 ${page.offset + 1}–${page.offset + page.hits.length} 个`;
+  if (page.more) return `${range}段落，后面还有`;
+  return page.total > page.hits.length ? `共 ${page.total} 个段落，${range}` : `共 ${page.total} 个段落`;
+}
+
 function renderPage(page) {
-  state.total = page.total;
-  $("#summary").replaceChildren(page.total
-    ? el("p", {}, `找到 ${page.total} 个段落`, page.total > PAGE_SIZE ? `，第 ${page.offset + 1}–${page.offset + page.hits.length} 个` : "")
-    : el("p", {}, "没有找到结果。试试换个说法，或放宽筛选条件。"));
+  $("#summary").replaceChildren(el("p", {}, summaryLine(page)));
   $("#results").replaceChildren(...page.hits.map(resultItem));
-  const lastOffset = Math.min(MAX_OFFSET, page.total - 1);
-  $("#pager").hidden = page.total <= PAGE_SIZE;
+  $("#pager").hidden = state.offset === 0 && !page.more;
   $("#previous-page").disabled = state.offset === 0;
-  $("#next-page").disabled = state.offset + PAGE_SIZE > lastOffset;
+  $("#next-page").disabled = !page.more || state.offset + PAGE_SIZE > MAX_OFFSET;
   $("#page-label").textContent = `第 ${Math.floor(state.offset / PAGE_SIZE) + 1} 页`;
 }
 

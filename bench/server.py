@@ -1,0 +1,103 @@
+"""A govsearch server for the HTTP benchmarks: loopback only, spawned on a free port, watched from outside.
+
+Shared by bench/http_latency.py and bench/soak.py; run either from the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+DEV_QUERIES = Path("../shared/eval/dev_queries.jsonl")
+FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "民生保障", "科技创新", "生态环境保护"]
+READY_TIMEOUT_SECONDS = 900  # a loaded machine takes minutes to load the model
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a server answers, and its process id when this machine can see it (for its memory)."""
+
+    url: str
+    pid: int | None = None
+
+
+def load_queries(path: Path) -> list[str]:
+    if not path.exists():
+        print(f"{path} not found: using {len(FALLBACK_QUERIES)} built-in queries", file=sys.stderr)
+        return FALLBACK_QUERIES
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line)["query"] for line in handle if line.strip()]
+
+
+def check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise SystemExit(f"refusing to load {host}: this benchmark only talks to a server on loopback")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def spawned_server(index_dir: Path) -> Iterator[Server]:
+    """`govsearch serve` in its own process (so the clients do not share its GIL), until ready."""
+    port = free_port()
+    environment = {**os.environ, "GOVSEARCH_INDEX_DIR": str(index_dir), "GOVSEARCH_HOST": "127.0.0.1"}
+    command = [sys.executable, "-c", "from cli.main import app; app()", "serve", "--port", str(port)]
+    # Its access log (stdout) would drown the report; errors still reach stderr.
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, process)
+        yield Server(url, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"the server exited with status {process.returncode}")
+        try:
+            response = httpx.get(f"{url}/readyz", timeout=5)
+            if response.status_code == 200:
+                return
+            if response.json().get("error", {}).get("code") != "index_loading":
+                raise SystemExit(f"server not ready: {response.text}")
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} was not ready after {READY_TIMEOUT_SECONDS}s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def resident_mib(pid: int) -> float:
+    """Resident memory of a process on this machine (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit(f"no VmRSS for process {pid}")

@@ -1,0 +1,53 @@
+"""Near-duplicate signatures of passages: template sentences repeat across reports almost verbatim.
+
+A passage's signature is the set of its character 4-grams (spaces and punctuation removed), each hashed
+to 32 bits and stored sorted with the chunk at index time, so a search compares stored signatures instead
+of re-reading and re-cutting every candidate's text. Two different 4-grams share a hash with probability
+2⁻³², far too rarely to move a containment of 70 %.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+SHINGLE = 4
+NOISE = re.compile(r"[\s\W_]+")
+# Odd 64-bit multiplier of the polynomial hash over code points (wrapping arithmetic is intended), and
+# splitmix64's finaliser, which spreads every input bit over the top 32 bits kept: without it, 4-grams
+# that differ in their last character only (改革开放, 改革开发) would mostly share their top bits.
+MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+SIGNATURE_DTYPE = np.dtype("<u4")
+
+
+def signature(normalized: str) -> np.ndarray:
+    """Sorted distinct 32-bit hashes of the text's character 4-grams (the whole text when shorter)."""
+    compact = NOISE.sub("", normalized)
+    points = np.frombuffer(compact.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    width = min(SHINGLE, len(points))
+    hashes = np.full(len(points) - width + 1, np.uint64(width), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(width):
+            hashes = hashes * MULTIPLIER + points[offset : len(points) - width + 1 + offset]
+        hashes = (hashes ^ (hashes >> np.uint64(30))) * MIX[0]
+        hashes = (hashes ^ (hashes >> np.uint64(27))) * MIX[1]
+        hashes ^= hashes >> np.uint64(31)
+    return np.unique((hashes >> np.uint64(32)).astype(SIGNATURE_DTYPE))
+
+
+def to_blob(hashes: np.ndarray) -> bytes:
+    return hashes.astype(SIGNATURE_DTYPE).tobytes()
+
+
+def from_blob(blob: bytes) -> frozenset[int]:
+    """A stored signature as a set, the form the containment test intersects fastest."""
+    return frozenset(np.frombuffer(blob, dtype=SIGNATURE_DTYPE).tolist())
+
+
+def near_duplicate(a: frozenset[int], b: frozenset[int], threshold: float = 0.7) -> bool:
+    """True when most of the shorter passage's shingles occur in the longer one (containment, not Jaccard,
+    so a template sentence quoted inside a longer paragraph still counts)."""
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a & b) >= threshold * smaller
