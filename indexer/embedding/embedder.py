@@ -22,6 +22,8 @@ from indexer.errors import ModelNotFound
 logger = logging.getLogger(__name__)
 # Present where the NVIDIA driver is loaded: only there can CUDA be, so only there is torch asked.
 NVIDIA_DRIVER = Path("/proc/driver/nvidia")
+# Texts per model call by device type: a GPU is fed large batches (measured: docs/benchmarks.md, GPU).
+BATCH_SIZES = {"cpu": 32, "cuda": 256}
 
 
 class Encoder(Protocol):
@@ -37,7 +39,7 @@ class Embedder:
         self,
         model_dir: Path,
         device: str | None = None,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         *,
         precision: Precision = "auto",
         runtime: Runtime = "auto",
@@ -47,10 +49,12 @@ class Embedder:
             raise ModelNotFound(
                 f"no sentence-transformers model at {self.model_dir}; run `govsearch model fetch`"
             )
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.device = device or default_device()
+        if batch_size is None:
+            batch_size = BATCH_SIZES.get(self.device.split(":")[0], BATCH_SIZES["cpu"])
         self.batch_size = batch_size
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._max_seq_length = int(
             model_setting(self.model_dir, "sentence_bert_config.json", "max_seq_length")
         )
