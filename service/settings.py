@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
     vector_index: Literal["auto", "flat", "ivf"] = Field(
         "auto",
-        description="FAISS index: exact (flat), IVF over 8-bit codes (ivf), or auto (IVF from 200,000 "
+        description="FAISS index: exact (flat), IVF over 8-bit codes (ivf), or auto (IVF from 50,000 "
         "passages).",
     )
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")

@@ -12,7 +12,12 @@ from indexer.store.vectors import BruteForceStore, DenseStore, resolve_kind
 
 
 def unit_vectors(count: int, dimension: int = 64, seed: int = 7) -> np.ndarray:
-    vectors = np.random.default_rng(seed).normal(size=(count, dimension)).astype(np.float32)
+    """Clustered, as text embeddings are (uniform random vectors have no neighbourhoods to index)."""
+    rng = np.random.default_rng(seed)
+    centres = np.random.default_rng(3).normal(size=(20, dimension))
+    vectors = (centres[rng.integers(0, 20, count)] + 0.6 * rng.normal(size=(count, dimension))).astype(
+        np.float32
+    )
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
