@@ -1,12 +1,13 @@
-"""The index: a self-describing directory holding the SQLite catalog and a FAISS file derived from it.
+"""The index: a self-describing directory holding the SQLite catalog and FAISS snapshots derived from it.
 
     <index_dir>/catalog.sqlite      documents, chunks, embedding cache, keyword index, phrase statistics,
-                                    manifest
-    <index_dir>/vectors-<gen>.faiss dense index built from the catalog at generation <gen>
+                                    the log of changed chunk rows, manifest
+    <index_dir>/vectors-<gen>.faiss the dense store as it was at generation <gen>
 
-Writers commit to SQLite first (one transaction, generation + 1), then write the FAISS file for the new
-generation. Readers load the FAISS file of the catalog's generation, or rebuild it from the catalog when
-it is missing, so a crash at any moment leaves a readable index whose two halves agree.
+Writers commit to SQLite first (one transaction, generation + 1, the changed rows logged), then update the
+dense store in place from the log. Readers load the newest snapshot and replay the log since, or rebuild
+from the catalog when there is none, so a crash at any moment leaves a readable index whose two halves
+agree (`store/vector_files.py`).
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from indexer.search.searcher import Searcher, SearchOptions, SearchPage
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
 from indexer.store.embedding_cache import EmbeddingCache
+from indexer.store.faiss_store import FaissStore
 from indexer.store.keywords import KeywordIndex
 from indexer.store.passages import passage_text, stored_chunk
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
 from indexer.store.vector_files import VectorFiles
-from indexer.store.vectors import FaissStore, IndexKind
+from indexer.store.vector_log import VectorLog
+from indexer.store.vectors import IndexKind
 
 if TYPE_CHECKING:  # the model libraries load when the model is first used, not on import
     from indexer.embedding.embedder import Embedder
@@ -91,7 +94,9 @@ class Index:
         self.embeddings = EmbeddingCache(self.database)
         self.keywords = KeywordIndex(self.database)
         create_phrase_tables(self.database.connection)
-        self.vector_files = VectorFiles(config.index_dir, config.vector_kind)
+        self.vector_files = VectorFiles(
+            config.index_dir, config.vector_kind, VectorLog(self.database), self.embeddings
+        )
         # Writers run one at a time: each reads which documents are present, embeds, then commits.
         self._write_lock = threading.Lock()
         self._check_compatible()
@@ -198,17 +203,23 @@ class Index:
                 progress(start + len(batch), len(keys))
 
     def _commit(self, plan: UpdatePlan, to_add: Sequence[tuple[Document, list[StoredChunk]]] = ()) -> None:
-        """One SQLite transaction (phrase statistics go with their documents by cascade), then vectors."""
+        """One SQLite transaction (phrase statistics go with their documents by cascade, the changed chunk
+        rows into the vector log), then the dense store catches up."""
         with self.database.transaction() as connection:
-            Catalog.delete_documents(connection, [document.doc_id for document in plan.remove])
+            generation = self.catalog.generation() + 1
+            removed = [document.doc_id for document in plan.remove]
+            VectorLog.record(connection, generation, VectorLog.rows_of(connection, removed))
+            Catalog.delete_documents(connection, removed)
             for document, chunks in to_add:
                 Catalog.insert_document(connection, document, chunks)
                 update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
+            VectorLog.record(
+                connection, generation, VectorLog.rows_of(connection, [d.doc_id for d, _ in to_add])
+            )
             Catalog.set_origins(connection, plan.adopt)
             EmbeddingCache.prune(connection)
-            generation = self.catalog.generation() + 1
             Catalog.set_manifest(connection, self._manifest(generation))
-        self._vector_store(rebuild=True)
+        self._vector_store()
 
     def _manifest(self, generation: int) -> dict[str, str]:
         manifest = self.catalog.manifest()
@@ -231,14 +242,17 @@ class Index:
             "python_version": platform.python_version(),
         }
 
-    def _vector_store(self, rebuild: bool = False) -> FaissStore:
-        """The FAISS index of the catalog's current generation, loaded or rebuilt as needed."""
+    def _dimension(self) -> int:
+        return int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
 
-        def cached_vectors() -> tuple:
-            dimension = int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
-            return self.embeddings.all_vectors(dimension)
+    def _vector_store(self) -> FaissStore:
+        """The dense store of the catalog's current generation, brought up to date as needed."""
+        return self.vector_files.store(self.catalog.generation(), self._dimension)
 
-        return self.vector_files.store(self.catalog.generation(), cached_vectors, rebuild)
+    def rebuild_vectors(self) -> None:
+        """Rebuild the dense store from every cached vector (on demand: IVF relearns its lists)."""
+        with self._write_lock:
+            self.vector_files.rebuild(self.catalog.generation(), self._dimension)
 
     # --- reading --------------------------------------------------------------------------------------
 

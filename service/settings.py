@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(5000, ge=1, description="Longest accepted query or pasted paragraph.")
     max_k: int = Field(100, ge=1, description="Largest page size a search may ask for.")
-    vector_index: Literal["auto", "flat", "hnsw"] = Field(
-        "auto", description="FAISS index: exact (flat), HNSW, or auto (HNSW from 200,000 passages)."
+    vector_index: Literal["auto", "flat", "ivf"] = Field(
+        "auto",
+        description="FAISS index: exact (flat), IVF over 8-bit codes (ivf), or auto (IVF from 50,000 "
+        "passages).",
     )
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
     precision: Precision = Field(

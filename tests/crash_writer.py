@@ -2,8 +2,9 @@
 
     python tests/crash_writer.py INDEX_DIR MODEL_DIR FOLDER POINT
 
-POINT: `before-commit` (inside the SQLite transaction), `after-commit` (catalog committed, no FAISS file
-written yet) or `during-vectors` (half of the new FAISS file written). Used by tests/test_crash.py.
+POINT: `before-commit` (inside the SQLite transaction), `after-commit` (catalog committed and the store
+updated in memory from the log, no snapshot written yet) or `during-vectors` (half of the new snapshot
+written). Used by tests/test_index.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import faiss
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.store.catalog import Catalog
-from indexer.store.vectors import FaissStore
+from indexer.store.faiss_store import FaissStore
 
 
 def die() -> None:

@@ -22,6 +22,7 @@ from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file, ingest_paths
 from indexer.records import Filters
 from indexer.search.searcher import SearchOptions
+from indexer.store import vector_files
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
@@ -151,6 +152,40 @@ def test_vectors_are_rebuilt_when_the_faiss_file_is_missing(
     np.testing.assert_allclose([h.score for h in again.hits], [h.score for h in expected.hits], atol=1e-5)
 
 
+def test_a_commit_by_another_writer_reaches_a_loaded_store(
+    writable_index: BuiltIndex, model_dir: Path
+) -> None:
+    serving = writable_index.index
+    serving.searcher()  # loaded, as the server holds it
+    documents, _ = serving.documents(Filters(), limit=100, offset=0)
+    victim = documents[-1]
+    query = serving.document(victim.doc_id)[1][0].text
+    Index(IndexConfig(writable_index.index_dir, model_dir)).delete_document(victim.doc_id)
+    hits = serving.search(query, SearchOptions(mode="semantic", k=50, per_document=None, dedupe=False)).hits
+    assert hits and all(hit.document.doc_id != victim.doc_id for hit in hits)
+    assert len(serving.searcher().vectors) == row_count(writable_index.index_dir, "chunks")
+
+
+def test_small_updates_of_a_large_store_replay_the_log_without_a_snapshot(
+    writable_index: BuiltIndex, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = writable_index.index_dir
+    writable_index.index.searcher()
+    before = sorted(index_dir.glob("vectors-*.faiss"))
+    # Treat the fixture as a large store: a snapshot only after a twentieth of it changed.
+    monkeypatch.setattr(vector_files, "SMALL_STORE", 0)
+    report = tmp_path / "某县工作总结.txt"
+    report.write_text("某县2024年工作总结\n\n全年新建石雕文化产业园一个。\n", encoding="utf-8")
+    writable_index.index.sync(ingest_paths([report]))
+    assert sorted(index_dir.glob("vectors-*.faiss")) == before  # updated in memory only
+    assert row_count(index_dir, "vector_changes") > 0
+
+    reopened = Index(IndexConfig(index_dir, model_dir))  # loads the old snapshot and replays the log
+    assert len(reopened.searcher().vectors) == row_count(index_dir, "chunks")
+    hits = reopened.search("石雕文化产业园", SearchOptions(mode="semantic", k=1)).hits
+    assert "石雕文化产业园" in hits[0].chunk.text
+
+
 def test_missing_index_names_the_fix(tmp_path: Path, model_dir: Path) -> None:
     with pytest.raises(IndexNotFound, match="govsearch index"):
         Index(IndexConfig(tmp_path / "nothing", model_dir))
@@ -218,6 +253,7 @@ def test_killed_inside_the_commit_window_the_next_open_agrees(
     writable_index: BuiltIndex, model_dir: Path, tmp_path: Path, point: str
 ) -> None:
     index_dir = writable_index.index_dir
+    writable_index.index.searcher()  # a snapshot on disk: the writer updates it from the log
     documents_before = row_count(index_dir, "documents")
     folder = tmp_path / "new"
     folder.mkdir()
@@ -228,6 +264,9 @@ def test_killed_inside_the_commit_window_the_next_open_agrees(
     command = [sys.executable, str(writer), str(index_dir), str(model_dir), str(folder), point]
     killed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # Only the previous snapshot is on disk; a committed update waits in the log to be replayed.
+    assert len(list(index_dir.glob("vectors-*.faiss"))) == 1
+    assert (row_count(index_dir, "vector_changes") > 0) == (point != "before-commit")
 
     reopened = Index(IndexConfig(index_dir, model_dir))
     committed = point != "before-commit"

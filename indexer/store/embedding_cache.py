@@ -1,12 +1,12 @@
 """Vectors by embedding key (model id + passage text): passages already embedded are never embedded again.
 
-The cache survives re-indexing and killed runs; `all_vectors` is what the vector index is rebuilt from.
+The cache survives re-indexing and killed runs; `batches` is what a vector index is rebuilt from.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -34,18 +34,46 @@ class EmbeddingCache(Stored):
                 ),
             )
 
-    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk row ids, vectors) of every stored chunk: what the FAISS index is rebuilt from."""
-        rows = self._connection.execute(
-            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key ORDER BY c.id"
-        ).fetchall()
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(
-            len(rows), dimension
+    def vectors_of(self, row_ids: np.ndarray, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, vectors) of the given chunk rows that are stored (a snapshot replays these)."""
+        sql = (
+            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key"
+            " WHERE c.id IN ({})"
         )
-        return ids, vectors
+        return stack(list(in_batches(self._connection, sql, row_ids.tolist())), dimension)
+
+    def count(self) -> int:
+        """How many stored chunks there are, each with its vector."""
+        return int(self._connection.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def batches(self, dimension: int, size: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(row ids, vectors) of every stored chunk, `size` at a time: what a vector index is built from."""
+        last = -1
+        while True:
+            rows = self._connection.execute(
+                "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.key = c.embedding_key"
+                " WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                (last, size),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield stack(rows, dimension)
+
+    def sample(self, count: int, dimension: int, seed: int = 0) -> np.ndarray:
+        """Vectors of up to `count` chunks drawn at random (an IVF index learns its lists from them)."""
+        ids = np.fromiter((row[0] for row in self._connection.execute("SELECT id FROM chunks")), np.int64)
+        chosen = np.random.default_rng(seed).choice(ids, min(count, len(ids)), replace=False)
+        return self.vectors_of(np.sort(chosen), dimension)[1]
 
     @staticmethod
     def prune(connection: sqlite3.Connection) -> None:
         """Vectors no stored chunk uses any more, inside the caller's transaction."""
         connection.execute("DELETE FROM embeddings WHERE key NOT IN (SELECT embedding_key FROM chunks)")
+
+
+def stack(rows: list[tuple[int, bytes]], dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of (id, float32 bytes) rows."""
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+    return ids, vectors.reshape(len(rows), dimension)
