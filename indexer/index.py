@@ -35,7 +35,6 @@ from indexer.search.searcher import Searcher, SearchOptions, SearchPage
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
 from indexer.store.embedding_cache import EmbeddingCache
-from indexer.store.faiss_store import FaissStore
 from indexer.store.keywords import KeywordIndex
 from indexer.store.passages import passage_text, stored_chunk
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
@@ -45,9 +44,11 @@ from indexer.store.vectors import IndexKind
 
 if TYPE_CHECKING:  # the model libraries load when the model is first used, not on import
     from indexer.embedding.embedder import Embedder
+    from indexer.store.faiss_store import FaissStore
 
 FORMAT_VERSION = "1"
 CATALOG_FILE = "catalog.sqlite"
+# Passages embedded, then stored in the cache, per step (at least one model call's worth: a GPU takes 1,024).
 EMBED_BATCH = 256
 # Passages a topic's phrases are drawn from: enough to see recurring expressions, few enough to stay on topic.
 TOPIC_PASSAGES = 30
@@ -196,8 +197,9 @@ class Index:
         )
 
     def _embed(self, keys: list[str], texts: dict[str, str], progress: Progress | None) -> None:
-        for start in range(0, len(keys), EMBED_BATCH):
-            batch = keys[start : start + EMBED_BATCH]
+        step = max(EMBED_BATCH, self.embedder.batch_size)
+        for start in range(0, len(keys), step):
+            batch = keys[start : start + step]
             self.embeddings.add(batch, self.embedder.embed_passages([texts[key] for key in batch]))
             if progress:
                 progress(start + len(batch), len(keys))

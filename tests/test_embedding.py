@@ -112,40 +112,36 @@ def test_default_engine_follows_this_cpu(embedder: Embedder) -> None:
 
 
 @pytest.mark.parametrize(
-    ("device_type", "flags", "cuda_bf16", "expected"),
+    ("device_type", "flags", "expected"),
     [
-        ("cpu", {"avx", "avx2", "fma"}, False, "float32"),  # AMD EPYC here: bf16 would be emulated
-        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, False, "bfloat16"),
-        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, False, "bfloat16"),
-        ("cpu", {"avx2", "avx512f"}, False, "float32"),  # AVX-512 without its bf16 extension
-        ("cpu", set(), False, "float32"),
-        ("cuda", set(), True, "bfloat16"),
-        ("cuda", set(), False, "float16"),
-        ("mps", {"avx512_bf16"}, False, "float32"),
+        ("cpu", {"avx", "avx2", "fma"}, "float32"),  # AMD EPYC here: bf16 would be emulated
+        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, "bfloat16"),
+        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, "bfloat16"),
+        ("cpu", {"avx2", "avx512f"}, "float32"),  # AVX-512 without its bf16 extension
+        ("cpu", set(), "float32"),
+        ("cuda", set(), "float16"),
+        ("cuda", {"avx512_bf16"}, "float16"),  # the GPU computes, whatever the CPU
+        ("mps", {"avx512_bf16"}, "float32"),
     ],
 )
-def test_precision_choice_follows_the_hardware(
-    device_type: str, flags: set[str], cuda_bf16: bool, expected: str
-) -> None:
-    assert choose_precision(device_type, frozenset(flags), cuda_bf16) == expected
+def test_precision_choice_follows_the_hardware(device_type: str, flags: set[str], expected: str) -> None:
+    assert choose_precision(device_type, frozenset(flags)) == expected
 
 
 @pytest.mark.parametrize(
-    ("device_type", "flags", "cuda_bf16", "expected"),
+    ("device_type", "flags", "expected"),
     [
-        ("cpu", {"avx", "avx2", "fma"}, False, Engine(FP32_CPU_RUNTIME, "float32")),  # this AMD EPYC
-        ("cpu", {"avx2", "avx512f", "avx512_vnni"}, False, Engine(FP32_CPU_RUNTIME, "float32")),
-        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, False, Engine("torch", "bfloat16")),
-        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, False, Engine("torch", "bfloat16")),
-        ("cpu", set(), False, Engine(FP32_CPU_RUNTIME, "float32")),
-        ("cuda", set(), True, Engine("torch", "bfloat16")),
-        ("cuda", {"avx2"}, False, Engine("torch", "float16")),
+        ("cpu", {"avx", "avx2", "fma"}, Engine(FP32_CPU_RUNTIME, "float32")),  # this AMD EPYC
+        ("cpu", {"avx2", "avx512f", "avx512_vnni"}, Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cpu", {"avx2", "avx512f", "avx512_bf16"}, Engine("torch", "bfloat16")),
+        ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, Engine("torch", "bfloat16")),
+        ("cpu", set(), Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cuda", {"avx2"}, Engine("torch", "float16")),
+        ("cuda", {"amx_bf16"}, Engine("torch", "float16")),
     ],
 )
-def test_engine_choice_follows_the_hardware(
-    device_type: str, flags: set[str], cuda_bf16: bool, expected: Engine
-) -> None:
-    assert choose_engine(device_type, frozenset(flags), cuda_bf16) == expected
+def test_engine_choice_follows_the_hardware(device_type: str, flags: set[str], expected: Engine) -> None:
+    assert choose_engine(device_type, frozenset(flags)) == expected
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 # Present where the NVIDIA driver is loaded: only there can CUDA be, so only there is torch asked.
 NVIDIA_DRIVER = Path("/proc/driver/nvidia")
 # Texts per model call by device type: a GPU is fed large batches (measured: docs/benchmarks.md, GPU).
-BATCH_SIZES = {"cpu": 32, "cuda": 256}
+BATCH_SIZES = {"cpu": 32, "cuda": 1024}
 
 
 class Encoder(Protocol):

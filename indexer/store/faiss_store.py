@@ -23,7 +23,8 @@ from typing import Literal
 import faiss
 import numpy as np
 
-TEMPORARY_SUFFIX = ".tmp"
+from indexer.store.vector_files import TEMPORARY_SUFFIX
+
 # Lists scanned per query: recall@10 0.97 at a million with 2,048 lists (docs/benchmarks.md).
 NPROBE = 24
 MAX_LISTS = 4096

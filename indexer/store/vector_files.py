@@ -19,11 +19,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.store.embedding_cache import EmbeddingCache
-from indexer.store.faiss_store import TEMPORARY_SUFFIX, FaissStore, training_size
 from indexer.store.vector_log import VectorLog
 from indexer.store.vectors import IndexKind, resolve_kind
+
+if TYPE_CHECKING:  # faiss loads with the first vector store, not with every command
+    from indexer.store.faiss_store import FaissStore
+
+# Written next to a snapshot, renamed over it when complete (faiss_store.FaissStore.save).
+TEMPORARY_SUFFIX = ".tmp"
 
 # A temporary vectors file older than this was left by a killed writer (a save takes seconds).
 STALE_TEMPORARY_SECONDS = 600
@@ -97,6 +103,8 @@ class VectorFiles:
             if path.stem.split("-")[1].isdigit() and int(path.stem.split("-")[1]) <= generation
         )
         if snapshots:
+            from indexer.store.faiss_store import FaissStore
+
             saved, path = snapshots[-1]
             loaded = Loaded(FaissStore.load(path), saved)
             if self._replay(loaded, generation, dimension):
@@ -104,6 +112,8 @@ class VectorFiles:
         return self._rebuild(generation, dimension)
 
     def _rebuild(self, generation: int, dimension: Callable[[], int]) -> Loaded:
+        from indexer.store.faiss_store import FaissStore, training_size
+
         count = self.embeddings.count()
         kind = resolve_kind(self.kind, count)
         training = self.embeddings.sample(training_size(count), dimension()) if kind == "ivf" else None
