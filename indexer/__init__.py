@@ -18,6 +18,7 @@ from indexer.bank.store import KEEP, BankPage, ImportReport, PhraseBank
 from indexer.embedding.hardware import Precision
 from indexer.embedding.model_fetch import fetch_model, model_id_of
 from indexer.errors import (
+    BackendUnavailable,
     DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_ENTRY_ID",
     "MAX_NOTE_CHARS",
     "MAX_PHRASE_CHARS",
+    "BackendUnavailable",
     "BankEntry",
     "BankFormat",
     "BankPage",

@@ -43,3 +43,7 @@ class InvalidInput(GovsearchError):
 
 class DuplicateBankEntry(InvalidInput):
     """A phrase that is already in the phrase bank (under another id)."""
+
+
+class BackendUnavailable(GovsearchError):
+    """The configured search backend cannot be used: its package is not installed or its server is down."""

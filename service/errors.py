@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import (
+    BackendUnavailable,
     DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,
@@ -40,6 +41,7 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     IndexNotFound: (503, "index_not_found", ""),
     IndexIncompatible: (503, "index_incompatible", ""),
     ModelNotFound: (503, "model_not_found", ""),
+    BackendUnavailable: (503, "backend_unavailable", ""),
 }
 
 

@@ -38,13 +38,35 @@ class Settings(BaseSettings):
         description="Model precision: auto (bf16 only where the CPU computes it natively), float32, bfloat16 "
         "or float16.",
     )
+    backend: Literal["local", "milvus"] = Field(
+        "local",
+        description="Where passages are searched: local (FAISS and SQLite FTS5 in index_dir) or milvus "
+        "(one Milvus collection; needs govsearch[milvus]).",
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="milvus backend: a file path runs milvus-lite in-process, http://host:19530 reaches a "
+        "Milvus standalone or cluster (default: milvus.db in index_dir).",
+    )
+    milvus_token: str | None = Field(None, description="milvus backend: server token.")
+    milvus_collection: str = Field("govsearch", description="milvus backend: the collection of this index.")
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )
 
     def index_config(self) -> IndexConfig:
         """The library's view of these settings: where the index is and how to build it."""
-        return IndexConfig(self.index_dir, self.model_dir, self.device, self.vector_index, self.precision)
+        return IndexConfig(
+            self.index_dir,
+            self.model_dir,
+            self.device,
+            self.vector_index,
+            self.precision,
+            self.backend,
+            self.milvus_uri,
+            self.milvus_token,
+            self.milvus_collection,
+        )
 
     @property
     def bank_path(self) -> Path:
