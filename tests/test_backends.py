@@ -93,9 +93,9 @@ def ranked(index: Index, query: str, mode: Mode) -> list[str]:
 
 
 def test_writes_leave_both_backends_with_the_same_passages(
-    backends: dict[str, Index], tmp_path: Path
+    writable_backends: dict[str, Index], tmp_path: Path
 ) -> None:
-    local, milvus = backends["local"], backends["milvus"]
+    local, milvus = writable_backends["local"], writable_backends["milvus"]
     assert_milvus_mirrors_catalog(milvus)
     assert passages(milvus) == passages(local)
     victim, replaced = sorted(passages(local))[:2]
