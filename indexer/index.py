@@ -8,6 +8,9 @@ Writers commit to SQLite first (one transaction, generation + 1, the changed row
 dense store in place from the log. Readers load the newest snapshot and replay the log since, or rebuild
 from the catalog when there is none, so a crash at any moment leaves a readable index whose two halves
 agree (`store/vector_files.py`).
+
+With the milvus backend a Milvus collection takes the place of the FAISS snapshots and serves the
+keyword side too; it is derived from the catalog in the same way (`indexer.store.milvus_sync`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from indexer.embedding.hardware import Precision, Runtime, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
@@ -36,7 +39,10 @@ from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
 from indexer.store.embedding_cache import EmbeddingCache
 from indexer.store.keywords import KeywordIndex
+from indexer.store.milvus import MilvusKeywords, MilvusSettings, MilvusStore
+from indexer.store.milvus_sync import MilvusSync, catalog_stamp
 from indexer.store.passages import passage_text, stored_chunk
+from indexer.store.retrieval import CatalogFiltered
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
 from indexer.store.vector_files import VectorFiles
 from indexer.store.vector_log import VectorLog
@@ -54,6 +60,8 @@ EMBED_BATCH = 256
 TOPIC_PASSAGES = 30
 
 Progress = Callable[[int, int], None]
+Backend = Literal["local", "milvus"]
+MILVUS_FILE = "milvus.db"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,15 @@ class IndexConfig:
     precision: Precision = "auto"
     runtime: Runtime = "auto"
     query_cache_size: int = 4096
+    backend: Backend = "local"
+    # A milvus-lite file or a server URI; the default is a milvus-lite file in the index directory.
+    milvus_uri: str | None = None
+    milvus_token: str | None = None
+    milvus_collection: str = "govsearch"
+
+    def milvus_settings(self) -> MilvusSettings:
+        uri = self.milvus_uri or str(self.index_dir / MILVUS_FILE)
+        return MilvusSettings(uri, self.milvus_token, self.milvus_collection, self.vector_kind)
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,9 @@ class Index:
         # Writers run one at a time: each reads which documents are present, embeds, then commits.
         self._write_lock = threading.Lock()
         self._check_compatible()
+        self.milvus = open_milvus(config, self.database) if config.backend == "milvus" else None
+        if self.milvus is not None:
+            self.milvus.ensure(self.catalog.manifest())
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -207,6 +227,7 @@ class Index:
     def _commit(self, plan: UpdatePlan, to_add: Sequence[tuple[Document, list[StoredChunk]]] = ()) -> None:
         """One SQLite transaction (phrase statistics go with their documents by cascade, the changed chunk
         rows into the vector log), then the dense store catches up."""
+        previous = catalog_stamp(self.catalog.manifest())
         with self.database.transaction() as connection:
             generation = self.catalog.generation() + 1
             removed = [document.doc_id for document in plan.remove]
@@ -221,7 +242,11 @@ class Index:
             Catalog.set_origins(connection, plan.adopt)
             EmbeddingCache.prune(connection)
             Catalog.set_manifest(connection, self._manifest(generation))
-        self._vector_store()
+        if self.milvus is None:
+            self._vector_store()
+            return
+        removed = [document.doc_id for document in plan.remove]
+        self.milvus.apply(previous, self.catalog.manifest(), removed, [doc.doc_id for doc, _ in to_add])
 
     def _manifest(self, generation: int) -> dict[str, str]:
         manifest = self.catalog.manifest()
@@ -268,7 +293,11 @@ class Index:
         faiss.omp_set_num_threads(1)
 
     def searcher(self) -> Searcher:
-        return Searcher(self.catalog, self.keywords, self._vector_store(), self.query_encoder)
+        if self.milvus is not None:
+            store = self.milvus.store
+            return Searcher(self.catalog, MilvusKeywords(store, self.keywords), store, self.query_encoder)
+        dense = CatalogFiltered(self.catalog, self._vector_store())
+        return Searcher(self.catalog, self.keywords, dense, self.query_encoder)
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
         return self.searcher().search(query, options)
@@ -317,3 +346,8 @@ class Index:
             "counts": self.catalog.counts(),
             "index_dir": str(self.config.index_dir),
         }
+
+
+def open_milvus(config: IndexConfig, database: Database) -> MilvusSync:
+    """The Milvus collection of this index, kept in step with its catalog."""
+    return MilvusSync(MilvusStore(config.milvus_settings()), database)

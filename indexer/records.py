@@ -96,6 +96,10 @@ class Filters:
     doc_ids: tuple[str, ...] = ()
     exclude_doc_ids: tuple[str, ...] = ()
 
+    def memberships(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The filters that keep documents whose field is one of a list: (field, values), set or not."""
+        return (("level", self.levels), ("doc_type", self.doc_types), ("doc_id", self.doc_ids))
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import (
+    BackendUnavailable,
     DocumentTooLarge,
     DuplicateBankEntry,
     GovsearchError,
@@ -42,6 +43,7 @@ DOMAIN_ERRORS: dict[type[GovsearchError], tuple[int, str, str]] = {
     IndexIncompatible: (503, "index_incompatible", ""),
     IndexUnreadable: (503, "index_unavailable", ""),
     ModelNotFound: (503, "model_not_found", ""),
+    BackendUnavailable: (503, "backend_unavailable", ""),
 }
 
 

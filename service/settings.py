@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(
         4096, ge=0, description="Query vectors kept for repeated queries (least recently used dropped first)."
     )
+    backend: Literal["local", "milvus"] = Field(
+        "local",
+        description="Where passages are searched: local (FAISS and SQLite FTS5 in index_dir) or milvus "
+        "(one Milvus collection; needs govsearch[milvus]).",
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="milvus backend: a file path runs milvus-lite in-process, http://host:19530 reaches a "
+        "Milvus standalone or cluster (default: milvus.db in index_dir).",
+    )
+    milvus_token: str | None = Field(None, description="milvus backend: server token.")
+    milvus_collection: str = Field("govsearch", description="milvus backend: the collection of this index.")
     bank_file: Path | None = Field(
         None, description="SQLite file of the saved phrase bank (default: bank.sqlite in index_dir)."
     )
@@ -69,6 +81,10 @@ class Settings(BaseSettings):
             self.precision,
             self.runtime,
             self.query_cache_size,
+            self.backend,
+            self.milvus_uri,
+            self.milvus_token,
+            self.milvus_collection,
         )
 
     @property

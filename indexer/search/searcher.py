@@ -19,13 +19,10 @@ from indexer.search.highlight import (
 )
 from indexer.search.query import analyse
 from indexer.store.catalog import Catalog
-from indexer.store.keywords import KeywordIndex
-from indexer.store.vectors import VectorStore
+from indexer.store.retrieval import DenseSearch, KeywordSearch, Ranked
 from indexer.text.normalize import normalize_for_search
 from indexer.text.shingles import from_blob, near_duplicate
 from indexer.text.tokenize import tokenize_for_search
-
-Ranked = list[tuple[int, float]]
 
 # How many candidates each side contributes before fusion, collapsing and paging.
 CANDIDATE_POOL = 200
@@ -136,10 +133,10 @@ class QueryEncoder(Protocol):
 
 
 class Searcher:
-    """Ranks chunks for a query over one catalog and one vector store."""
+    """Ranks chunks for a query over one catalog, a keyword side and a dense side."""
 
     def __init__(
-        self, catalog: Catalog, keywords: KeywordIndex, vectors: VectorStore, encoder: QueryEncoder
+        self, catalog: Catalog, keywords: KeywordSearch, vectors: DenseSearch, encoder: QueryEncoder
     ) -> None:
         self.catalog = catalog
         self.keywords = keywords
@@ -182,9 +179,7 @@ class Searcher:
         if options.mode in ("semantic", "hybrid"):
             if vector is None:
                 vector = self.encoder.embed_query([normalized])[0]
-            allowed = self.catalog.allowed_rows(options.filters)
-            ids, scores = self.vectors.search(vector, CANDIDATE_POOL, allowed)
-            semantic = list(zip(ids.tolist(), scores.tolist(), strict=True))
+            semantic = self.vectors.search(vector, CANDIDATE_POOL, options.filters)
         if options.mode == "keyword":
             return keyword
         if options.mode == "semantic":

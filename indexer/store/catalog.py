@@ -74,13 +74,9 @@ def filter_clause(filters: Filters) -> tuple[str, list[object]]:
     if filters.year_to is not None:
         conditions.append("d.year <= ?")
         params.append(filters.year_to)
-    for column, values in (
-        ("d.level", filters.levels),
-        ("d.doc_type", filters.doc_types),
-        ("d.doc_id", filters.doc_ids),
-    ):
+    for field, values in filters.memberships():
         if values:
-            conditions.append(f"{column} IN ({','.join('?' * len(values))})")
+            conditions.append(f"d.{field} IN ({','.join('?' * len(values))})")
             params.extend(values)
     if filters.regions:
         # A region is a document's own government or its province (浙江省 finds 杭州市's reports too),

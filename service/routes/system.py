@@ -18,14 +18,15 @@ router = APIRouter(tags=["system"])
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # Never shown by /info: only whether they are set.
-SECRET_SETTINGS = frozenset({"api_key"})
+SECRET_SETTINGS = frozenset({"api_key", "milvus_token"})
 # Where the server keeps its files (index_dir, model_dir, bank_file …): shown only with the API key, since
-# they tell anyone the machine's layout. Every Path-typed setting, so a new one is hidden too.
+# they tell anyone the machine's layout. Every Path-typed setting, so a new one is hidden too, and the
+# Milvus URI (a file path, or the address of a server inside the network).
 PATH_SETTINGS = frozenset(
     name
     for name, field in Settings.model_fields.items()
     if Path in (get_args(field.annotation) or (field.annotation,))
-)
+) | {"milvus_uri"}
 
 
 def package_version() -> str:

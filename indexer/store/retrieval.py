@@ -1,0 +1,54 @@
+"""What the searcher retrieves from, whichever backend serves it: a keyword side and a dense side.
+
+Both take the search's `Filters` and return `(chunk row id, score)` pairs, best first, so the local store
+(SQLite FTS5 and FAISS) and Milvus are ranked, fused and paged by the same code above them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from indexer.records import Filters
+from indexer.store.catalog import Catalog
+from indexer.store.vectors import VectorStore
+
+Ranked = list[tuple[int, float]]
+
+
+class KeywordSearch(Protocol):
+    """BM25 over the passages, and the document frequencies that weigh a pasted paragraph's highlights."""
+
+    def search(self, terms: Sequence[str], filters: Filters, k: int) -> Ranked: ...
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]: ...
+
+
+class DenseSearch(Protocol):
+    """Nearest passages to a unit vector by inner product, and a stored passage's vector."""
+
+    def __len__(self) -> int: ...
+
+    def search(self, query: np.ndarray, k: int, filters: Filters) -> Ranked: ...
+
+    def vector(self, row_id: int) -> np.ndarray: ...
+
+
+class CatalogFiltered:
+    """A local vector store searched within the row ids that the catalog's filters allow."""
+
+    def __init__(self, catalog: Catalog, store: VectorStore) -> None:
+        self.catalog = catalog
+        self.store = store
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def search(self, query: np.ndarray, k: int, filters: Filters) -> Ranked:
+        ids, scores = self.store.search(query, k, self.catalog.allowed_rows(filters))
+        return list(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    def vector(self, row_id: int) -> np.ndarray:
+        return self.store.vector(row_id)
