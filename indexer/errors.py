@@ -47,5 +47,7 @@ class DuplicateBankEntry(InvalidInput):
 
 class IndexUnreadable(GovsearchError):
     """Files in the index directory that cannot be opened now (half copied, unreadable)."""
+
+
 class BackendUnavailable(GovsearchError):
     """The configured search backend cannot be used: its package is not installed or its server is down."""
