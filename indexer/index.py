@@ -228,25 +228,23 @@ class Index:
         """One SQLite transaction (phrase statistics go with their documents by cascade, the changed chunk
         rows into the vector log), then the dense store catches up."""
         previous = catalog_stamp(self.catalog.manifest())
+        removed = [document.doc_id for document in plan.remove]
+        added = [document.doc_id for document, _ in to_add]
         with self.database.transaction() as connection:
             generation = self.catalog.generation() + 1
-            removed = [document.doc_id for document in plan.remove]
             VectorLog.record(connection, generation, VectorLog.rows_of(connection, removed))
             Catalog.delete_documents(connection, removed)
             for document, chunks in to_add:
                 Catalog.insert_document(connection, document, chunks)
                 update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
-            VectorLog.record(
-                connection, generation, VectorLog.rows_of(connection, [d.doc_id for d, _ in to_add])
-            )
+            VectorLog.record(connection, generation, VectorLog.rows_of(connection, added))
             Catalog.set_origins(connection, plan.adopt)
             EmbeddingCache.prune(connection)
             Catalog.set_manifest(connection, self._manifest(generation))
         if self.milvus is None:
             self._vector_store()
             return
-        removed = [document.doc_id for document in plan.remove]
-        self.milvus.apply(previous, self.catalog.manifest(), removed, [doc.doc_id for doc, _ in to_add])
+        self.milvus.apply(previous, self.catalog.manifest(), removed, added)
 
     def _manifest(self, generation: int) -> dict[str, str]:
         manifest = self.catalog.manifest()
