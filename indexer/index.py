@@ -233,13 +233,14 @@ class Index:
         with self.database.transaction() as connection:
             generation = self.catalog.generation() + 1
             VectorLog.record(connection, generation, VectorLog.rows_of(connection, removed))
+            removed_keys = EmbeddingCache.keys_of(connection, removed)
             Catalog.delete_documents(connection, removed)
             for document, chunks in to_add:
                 Catalog.insert_document(connection, document, chunks)
                 update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
             VectorLog.record(connection, generation, VectorLog.rows_of(connection, added))
             Catalog.set_origins(connection, plan.adopt)
-            EmbeddingCache.prune(connection)
+            EmbeddingCache.prune(connection, removed_keys)
             Catalog.set_manifest(connection, self._manifest(generation))
         if self.milvus is None:
             self._vector_store()

@@ -138,6 +138,13 @@ def test_delete_removes_a_document_from_every_index(writable_index: BuiltIndex) 
     remaining = row_count(writable_index.index_dir, "chunks")
     assert row_count(writable_index.index_dir, "chunk_terms") == remaining
     assert len(index.searcher().vectors) == remaining
+    # the victim's vectors left the embedding cache; every remaining chunk kept its own
+    with closing(sqlite3.connect(writable_index.index_dir / "catalog.sqlite")) as connection:
+        used = connection.execute("SELECT count(DISTINCT embedding_key) FROM chunks").fetchone()[0]
+        cached = connection.execute(
+            "SELECT count(*) FROM embeddings WHERE key IN (SELECT embedding_key FROM chunks)"
+        ).fetchone()[0]
+    assert row_count(writable_index.index_dir, "embeddings") == used == cached
 
 
 def test_vectors_are_rebuilt_when_the_faiss_file_is_missing(

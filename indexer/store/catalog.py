@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading_path TEXT NOT NULL, embedding_key TEXT NOT NULL, normalized TEXT, signature BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks(embedding_key);
+-- chunks an upgrade has yet to fill in (fill_search_columns), found without reading every chunk
+CREATE INDEX IF NOT EXISTS chunks_unsigned ON chunks(id) WHERE signature IS NULL;
 CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(heading, body, tokenize = 'unicode61');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, col);

@@ -67,9 +67,22 @@ class EmbeddingCache(Stored):
         return self.vectors_of(np.sort(chosen), dimension)[1]
 
     @staticmethod
-    def prune(connection: sqlite3.Connection) -> None:
-        """Vectors no stored chunk uses any more, inside the caller's transaction."""
-        connection.execute("DELETE FROM embeddings WHERE key NOT IN (SELECT embedding_key FROM chunks)")
+    def keys_of(connection: sqlite3.Connection, doc_ids: Iterable[str]) -> list[str]:
+        """Embedding keys the documents' chunks use, read inside the caller's transaction before they go."""
+        sql = "SELECT DISTINCT embedding_key FROM chunks WHERE doc_id IN ({})"
+        return list(dict.fromkeys(key for (key,) in in_batches(connection, sql, list(doc_ids))))
+
+    @staticmethod
+    def prune(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
+        """Of these keys (the removed chunks'), the vectors no stored chunk uses any more, inside the
+        caller's transaction. Only the given keys are looked at (through the `chunks_embedding` index), so
+        a commit costs the same at a thousand passages as at a million; vectors of a killed run stay for
+        the run that resumes it."""
+        sql = (
+            "DELETE FROM embeddings WHERE key IN ({})"
+            " AND NOT EXISTS (SELECT 1 FROM chunks WHERE embedding_key = embeddings.key)"
+        )
+        list(in_batches(connection, sql, keys))  # a DELETE yields no rows: this runs every batch
 
 
 def stack(rows: list[tuple[int, bytes]], dimension: int) -> tuple[np.ndarray, np.ndarray]:
