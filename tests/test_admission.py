@@ -31,10 +31,12 @@ def test_a_search_beyond_the_queue_is_refused_at_once_and_admitted_once_a_slot_f
             refused = client.get("/search", params={"q": "招商引资"})
             refused_after = time.perf_counter() - started
             refused_similar = client.post("/similar", json={"text": "招商引资"})
+            refused_phrases = client.get("/phrases", params={"q": "招商引资"})
         assert_error(refused, 503, "busy")
         assert refused.headers["Retry-After"] == "1"
         assert refused_after < 1  # not the 5 s queue timeout: there is no room to wait
         assert_error(refused_similar, 503, "busy")
+        assert_error(refused_phrases, 503, "busy")  # topic phrases run a search too
         assert client.get("/search", params={"q": "招商引资"}).status_code == 200
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import IndexDep, checked
-from service.errors import UNAVAILABLE, documented
+from service.dependencies import AdmittedDep, IndexDep, checked
+from service.errors import BUSY, UNAVAILABLE, documented
 from service.schemas.common import PASTED_PARAGRAPH
 from service.schemas.phrases import (
     MinedPhrasesParams,
@@ -34,15 +34,17 @@ TOPIC_EXAMPLES = {
 @router.get(
     "/phrases",
     response_model=TopicPhrasesResponse,
-    responses={**INVALID, **UNAVAILABLE},
+    responses={**INVALID, **UNAVAILABLE, **BUSY},
     summary="Topic phrases",
 )
 def topic_phrases(
-    params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Query())], index: IndexDep
+    params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Query())],
+    index: IndexDep,
+    _: AdmittedDep,
 ) -> TopicPhrasesResponse:
     """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences.
 
-    `year_to` before `year_from` is 422.
+    `year_to` before `year_from` is 422; like a search it takes a search slot, or is 503 busy.
     """
     return TopicPhrasesResponse.of(params.q, index.topic_phrases(params.q, params.k, params.filters()))
 
@@ -50,12 +52,13 @@ def topic_phrases(
 @router.post(
     "/phrases",
     response_model=TopicPhrasesResponse,
-    responses={**INVALID, **UNAVAILABLE},
+    responses={**INVALID, **UNAVAILABLE, **BUSY},
     summary="Topic phrases of a pasted paragraph",
 )
 def topic_phrases_long(
     params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Body(openapi_examples=TOPIC_EXAMPLES))],
     index: IndexDep,
+    _: AdmittedDep,
 ) -> TopicPhrasesResponse:
     """The same with the topic in a JSON body, for pasted paragraphs too long for a URL.
 
