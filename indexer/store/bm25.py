@@ -1,0 +1,279 @@
+"""BM25 in memory, scored exactly as FTS5's bm25() scores `chunk_terms` (sqlite ext/fts5/fts5_aux.c).
+
+Per query term: idf = log((N - n + 0.5) / (n + 0.5)), at least 1e-6, with N the rows and n the rows that
+hold the term in any column; tf = HEADING_WEIGHT × count in the headings + count in the text; D the row's
+tokens over both columns, avgdl all tokens / N; score = Σ idf · tf (k1 + 1) / (tf + k1 (1 - b + b D / avgdl)).
+
+A generation is a `Base` (a snapshot: postings grouped by term, and by row, memory-mapped from npy files)
+minus the rows deleted since, plus a small `Delta` of rows added since. N, n and the token total are kept
+exact as rows come and go, so scores equal FTS5's at every generation. States are immutable: an update
+makes a new one, so searches never see half an update.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.store.fts_tokens import Postings
+
+K1 = 1.2
+B = 0.75
+IDF_FLOOR = 1e-6
+META_FILE = "meta.json"
+TERMS_FILE = "terms.txt"
+
+
+class Vocabulary:
+    """Term ids. Only ever appended to (by the one writer), so every state of one base can share it."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        self.ids = {term: number for number, term in enumerate(terms)}
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def add(self, terms: list[str]) -> np.ndarray:
+        """Ids of `terms`, new ones appended."""
+        ids = np.empty(len(terms), dtype=np.int64)
+        for position, term in enumerate(terms):
+            number = self.ids.get(term)
+            if number is None:
+                number = self.ids[term] = len(self.terms)
+                self.terms.append(term)
+            ids[position] = number
+        return ids
+
+
+@dataclass(frozen=True)
+class Base:
+    """Postings by term (`term_start` into the posting arrays) and by row id (`row_start` into
+    `row_terms`, what a deleted row subtracts from the document frequencies)."""
+
+    term_start: np.ndarray
+    posting_rows: np.ndarray
+    posting_heading: np.ndarray
+    posting_body: np.ndarray
+    row_start: np.ndarray
+    row_terms: np.ndarray
+    lengths: np.ndarray
+    present: np.ndarray
+
+    @classmethod
+    def build(cls, terms: np.ndarray, vocabulary_size: int, postings: Postings) -> Base:
+        """From unordered postings whose terms are given as ids."""
+        size = int(max(postings.row_ids.max(initial=-1), postings.rows.max(initial=-1))) + 1
+        by_term = np.argsort(terms, kind="stable")
+        by_row = np.argsort(postings.rows, kind="stable")
+        lengths = np.zeros(size, dtype=np.int32)
+        lengths[postings.row_ids] = postings.lengths
+        present = np.zeros(size, dtype=bool)
+        present[postings.row_ids] = True
+        return cls(
+            term_start=starts(terms, vocabulary_size),
+            posting_rows=postings.rows[by_term].astype(np.int32),
+            posting_heading=postings.heading[by_term].astype(np.uint16),
+            posting_body=postings.body[by_term].astype(np.uint16),
+            row_start=starts(postings.rows, size),
+            row_terms=terms[by_row].astype(np.int32),
+            lengths=lengths,
+            present=present,
+        )
+
+    def save(self, folder: Path) -> None:
+        for field in dataclasses.fields(self):
+            np.save(folder / f"{field.name}.npy", getattr(self, field.name))
+
+    @classmethod
+    def load(cls, folder: Path) -> Base:
+        """Memory-mapped: only the postings of the terms searched are read from disk."""
+        arrays = {
+            field.name: np.load(folder / f"{field.name}.npy", mmap_mode="r")
+            for field in dataclasses.fields(cls)
+        }
+        return cls(**arrays)
+
+
+def starts(keys: np.ndarray, size: int) -> np.ndarray:
+    """Offsets of each key's run in `keys` sorted (CSR row pointers)."""
+    offsets = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=size), out=offsets[1:])
+    return offsets
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Rows added since the base: postings sorted by term id, rows sorted by id."""
+
+    terms: np.ndarray
+    postings: Postings
+
+
+EMPTY = Postings([], *(np.zeros(0, dtype=np.int64) for _ in range(5)))
+
+
+def runs(offsets: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The values of the given keys' runs (CSR rows), concatenated."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=values.dtype)
+    return np.concatenate([values[offsets[key] : offsets[key + 1]] for key in keys.tolist()])
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """The keyword index of one generation, with exact BM25 statistics."""
+
+    generation: int
+    vocabulary: Vocabulary
+    base: Base
+    deleted: np.ndarray
+    delta: Delta
+    frequencies: np.ndarray  # rows holding each term id, in any column
+    rows: int
+    tokens: int
+
+    @classmethod
+    def of_base(cls, base: Base, vocabulary: Vocabulary, generation: int) -> Keywords:
+        return cls(
+            generation,
+            vocabulary,
+            base,
+            np.zeros(len(base.present), dtype=bool),
+            Delta(np.zeros(0, dtype=np.int64), EMPTY),
+            np.diff(base.term_start),
+            int(np.count_nonzero(base.present)),
+            int(base.lengths.sum(dtype=np.int64)),
+        )
+
+    def apply(self, changed: np.ndarray, added: Postings, generation: int) -> Keywords:
+        """The next state: the `changed` rows removed, then `added` (those still stored) put back."""
+        base, delta = self.base, self.delta.postings
+        inside = changed[changed < len(base.present)]
+        gone = inside[base.present[inside] & ~self.deleted[inside]]
+        deleted = self.deleted.copy()
+        deleted[gone] = True
+        added_terms = self.vocabulary.add(added.terms)
+        frequencies = np.zeros(len(self.vocabulary), dtype=np.int64)
+        frequencies[: len(self.frequencies)] = self.frequencies
+        np.subtract.at(frequencies, runs(base.row_start, base.row_terms, gone), 1)
+        kept = ~np.isin(delta.rows, changed)
+        np.subtract.at(frequencies, self.delta.terms[~kept], 1)
+        np.add.at(frequencies, added_terms, 1)
+        kept_rows = ~np.isin(delta.row_ids, changed)
+        rows = self.rows - len(gone) - int(np.count_nonzero(~kept_rows)) + len(added.row_ids)
+        tokens = (
+            self.tokens
+            - int(base.lengths[gone].sum(dtype=np.int64))
+            - int(delta.lengths[~kept_rows].sum())
+            + int(added.lengths.sum())
+        )
+        terms = np.concatenate([self.delta.terms[kept], added_terms])
+        order = np.argsort(terms, kind="stable")
+        row_ids = np.concatenate([delta.row_ids[kept_rows], added.row_ids])
+        row_order = np.argsort(row_ids)
+        postings = Postings(
+            [],
+            np.concatenate([delta.rows[kept], added.rows])[order],
+            np.concatenate([delta.heading[kept], added.heading])[order],
+            np.concatenate([delta.body[kept], added.body])[order],
+            row_ids[row_order],
+            np.concatenate([delta.lengths[kept_rows], added.lengths])[row_order],
+        )
+        return Keywords(
+            generation,
+            self.vocabulary,
+            base,
+            deleted,
+            Delta(terms[order], postings),
+            frequencies,
+            rows,
+            tokens,
+        )
+
+    def term_scores(self, term: str, heading_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding `term` (one FTS5 token) and its share of their BM25 score."""
+        number = self.vocabulary.ids.get(term)
+        if number is None or number >= len(self.frequencies) or self.rows == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        base, delta = self.base, self.delta.postings
+        rows_, heading, body, lengths = [], [], [], []
+        if number + 1 < len(base.term_start):
+            window = slice(base.term_start[number], base.term_start[number + 1])
+            rows = np.asarray(base.posting_rows[window], dtype=np.int64)
+            live = ~self.deleted[rows]
+            rows_.append(rows[live])
+            heading.append(base.posting_heading[window][live])
+            body.append(base.posting_body[window][live])
+            lengths.append(base.lengths[rows[live]])
+        window = slice(*np.searchsorted(self.delta.terms, [number, number + 1]))
+        rows_.append(delta.rows[window])
+        heading.append(delta.heading[window])
+        body.append(delta.body[window])
+        lengths.append(delta.lengths[np.searchsorted(delta.row_ids, delta.rows[window])])
+        found = int(self.frequencies[number])
+        idf = float(np.log((self.rows - found + 0.5) / (found + 0.5)))
+        idf = idf if idf > 0 else IDF_FLOOR
+        tf = heading_weight * np.concatenate(heading).astype(np.float64) + np.concatenate(body)
+        average = self.tokens / self.rows
+        norm = K1 * (1 - B + B * np.concatenate(lengths) / average)
+        return np.concatenate(rows_), idf * (tf * (K1 + 1)) / (tf + norm)
+
+    def merged(self) -> tuple[np.ndarray, Postings]:
+        """Every live posting (term ids, postings), for the next snapshot."""
+        base, delta = self.base, self.delta.postings
+        base_terms = np.repeat(np.arange(len(base.term_start) - 1, dtype=np.int32), np.diff(base.term_start))
+        live = ~self.deleted[base.posting_rows]
+        row_ids = np.flatnonzero(np.asarray(base.present) & ~self.deleted)
+        return np.concatenate([base_terms[live], self.delta.terms]), Postings(
+            [],
+            np.concatenate([base.posting_rows[live], delta.rows]),
+            np.concatenate([base.posting_heading[live], delta.heading]),
+            np.concatenate([base.posting_body[live], delta.body]),
+            np.concatenate([row_ids, delta.row_ids]),
+            np.concatenate([base.lengths[row_ids], delta.lengths]),
+        )
+
+    def save(self, folder: Path) -> None:
+        """The snapshot of this generation, written into `folder` (the caller renames it into place)."""
+        terms, postings = self.merged()
+        Base.build(terms, len(self.vocabulary), postings).save(folder)
+        (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms), encoding="utf-8")
+        (folder / META_FILE).write_text(json.dumps({"generation": self.generation}))
+
+    @classmethod
+    def load(cls, folder: Path) -> Keywords:
+        """A saved snapshot; ValueError or OSError when it is incomplete or damaged."""
+        generation = json.loads((folder / META_FILE).read_text())["generation"]
+        text = (folder / TERMS_FILE).read_text(encoding="utf-8")
+        vocabulary = Vocabulary(text.split("\n") if text else [])
+        base = Base.load(folder)
+        if len(base.term_start) != len(vocabulary) + 1 or len(base.row_start) != len(base.present) + 1:
+            raise ValueError(f"keyword snapshot {folder} is inconsistent")
+        return cls.of_base(base, vocabulary, generation)
+
+
+def top(
+    parts: list[tuple[np.ndarray, np.ndarray]], allowed: np.ndarray | None, k: int
+) -> list[tuple[int, float]]:
+    """Scores summed per row over the query's terms, in their order (as FTS5 adds them), best k first."""
+    if not parts or sum(len(rows) for rows, _ in parts) == 0:
+        return []
+    size = max(int(rows.max(initial=-1)) for rows, _ in parts) + 1
+    total = np.zeros(size)
+    for rows, scores in parts:
+        total[rows] += scores  # a term's rows are distinct
+    candidates = np.flatnonzero(total)
+    if allowed is not None:
+        mask = np.zeros(size, dtype=bool)
+        mask[allowed[allowed < size]] = True
+        candidates = candidates[mask[candidates]]
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-total[candidates], k - 1)[:k]]
+    order = np.lexsort((candidates, -total[candidates]))
+    best = candidates[order]
+    return list(zip(best.tolist(), total[best].tolist(), strict=True))
