@@ -15,6 +15,7 @@ from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
 from indexer.store import keyword_files
 from indexer.store.bm25 import Keywords
+from indexer.store.fts_tokens import SAME_TOKEN
 from indexer.store.retrieval import MemoryKeywords
 
 TOP = 200
@@ -144,3 +145,15 @@ def test_a_missing_or_damaged_snapshot_is_rebuilt(
     reopened = Index(IndexConfig(index_dir, model_dir))
     assert_matches_fts(reopened)
     assert Keywords.load(snapshot).rows == memory_keywords(reopened).keywords.rows  # written again
+
+
+def test_terms_taken_as_they_are_are_what_fts5_indexes() -> None:
+    """The tokenizer's shortcut: these characters are each one token of their own to unicode61."""
+    characters = [chr(code) for code in [*range(0x30, 0x3A), *range(0x61, 0x7B), *range(0x4E00, 0xA000)]]
+    assert all(SAME_TOKEN.fullmatch(character) for character in characters)
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61')")
+        connection.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        connection.execute("INSERT INTO t (body) VALUES (?)", (" ".join(characters),))
+        tokens = [term for (term,) in connection.execute("SELECT term FROM v ORDER BY offset")]
+    assert tokens == characters

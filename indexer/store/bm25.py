@@ -5,7 +5,7 @@ hold the term in any column; tf = HEADING_WEIGHT × count in the headings + coun
 tokens over both columns, avgdl all tokens / N; score = Σ idf · tf (k1 + 1) / (tf + k1 (1 - b + b D / avgdl)).
 
 A generation is a `Base` (a snapshot: postings grouped by term, and by row, memory-mapped from npy files)
-minus the rows deleted since, plus a small `Delta` of rows added since. N, n and the token total are kept
+minus the rows deleted since, plus a small delta of rows added since. N, n and the token total are kept
 exact as rows come and go, so scores equal FTS5's at every generation. States are immutable: an update
 makes a new one, so searches never see half an update.
 """
@@ -19,35 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.store.fts_tokens import Postings
+from indexer.store.fts_tokens import Postings, Vocabulary
 
 K1 = 1.2
 B = 0.75
 IDF_FLOOR = 1e-6
 META_FILE = "meta.json"
 TERMS_FILE = "terms.txt"
-
-
-class Vocabulary:
-    """Term ids. Only ever appended to (by the one writer), so every state of one base can share it."""
-
-    def __init__(self, terms: list[str]) -> None:
-        self.terms = terms
-        self.ids = {term: number for number, term in enumerate(terms)}
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def add(self, terms: list[str]) -> np.ndarray:
-        """Ids of `terms`, new ones appended."""
-        ids = np.empty(len(terms), dtype=np.int64)
-        for position, term in enumerate(terms):
-            number = self.ids.get(term)
-            if number is None:
-                number = self.ids[term] = len(self.terms)
-                self.terms.append(term)
-            ids[position] = number
-        return ids
 
 
 @dataclass(frozen=True)
@@ -65,8 +43,9 @@ class Base:
     present: np.ndarray
 
     @classmethod
-    def build(cls, terms: np.ndarray, vocabulary_size: int, postings: Postings) -> Base:
-        """From unordered postings whose terms are given as ids."""
+    def build(cls, postings: Postings, vocabulary_size: int) -> Base:
+        """From postings in any order."""
+        terms = postings.terms
         size = int(max(postings.row_ids.max(initial=-1), postings.rows.max(initial=-1))) + 1
         by_term = np.argsort(terms, kind="stable")
         by_row = np.argsort(postings.rows, kind="stable")
@@ -106,15 +85,7 @@ def starts(keys: np.ndarray, size: int) -> np.ndarray:
     return offsets
 
 
-@dataclass(frozen=True)
-class Delta:
-    """Rows added since the base: postings sorted by term id, rows sorted by id."""
-
-    terms: np.ndarray
-    postings: Postings
-
-
-EMPTY = Postings([], *(np.zeros(0, dtype=np.int64) for _ in range(5)))
+EMPTY = Postings(*(np.zeros(0, dtype=np.int64) for _ in range(6)))
 
 
 def runs(offsets: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -132,7 +103,7 @@ class Keywords:
     vocabulary: Vocabulary
     base: Base
     deleted: np.ndarray
-    delta: Delta
+    delta: Postings  # rows added since the base, postings sorted by term id
     frequencies: np.ndarray  # rows holding each term id, in any column
     rows: int
     tokens: int
@@ -144,7 +115,7 @@ class Keywords:
             vocabulary,
             base,
             np.zeros(len(base.present), dtype=bool),
-            Delta(np.zeros(0, dtype=np.int64), EMPTY),
+            EMPTY,
             np.diff(base.term_start),
             int(np.count_nonzero(base.present)),
             int(base.lengths.sum(dtype=np.int64)),
@@ -152,18 +123,17 @@ class Keywords:
 
     def apply(self, changed: np.ndarray, added: Postings, generation: int) -> Keywords:
         """The next state: the `changed` rows removed, then `added` (those still stored) put back."""
-        base, delta = self.base, self.delta.postings
+        base, delta = self.base, self.delta
         inside = changed[changed < len(base.present)]
         gone = inside[base.present[inside] & ~self.deleted[inside]]
         deleted = self.deleted.copy()
         deleted[gone] = True
-        added_terms = self.vocabulary.add(added.terms)
         frequencies = np.zeros(len(self.vocabulary), dtype=np.int64)
         frequencies[: len(self.frequencies)] = self.frequencies
         np.subtract.at(frequencies, runs(base.row_start, base.row_terms, gone), 1)
         kept = ~np.isin(delta.rows, changed)
-        np.subtract.at(frequencies, self.delta.terms[~kept], 1)
-        np.add.at(frequencies, added_terms, 1)
+        np.subtract.at(frequencies, delta.terms[~kept], 1)
+        np.add.at(frequencies, added.terms, 1)
         kept_rows = ~np.isin(delta.row_ids, changed)
         rows = self.rows - len(gone) - int(np.count_nonzero(~kept_rows)) + len(added.row_ids)
         tokens = (
@@ -172,12 +142,11 @@ class Keywords:
             - int(delta.lengths[~kept_rows].sum())
             + int(added.lengths.sum())
         )
-        terms = np.concatenate([self.delta.terms[kept], added_terms])
-        order = np.argsort(terms, kind="stable")
+        order = np.argsort(np.concatenate([delta.terms[kept], added.terms]), kind="stable")
         row_ids = np.concatenate([delta.row_ids[kept_rows], added.row_ids])
         row_order = np.argsort(row_ids)
         postings = Postings(
-            [],
+            np.concatenate([delta.terms[kept], added.terms])[order],
             np.concatenate([delta.rows[kept], added.rows])[order],
             np.concatenate([delta.heading[kept], added.heading])[order],
             np.concatenate([delta.body[kept], added.body])[order],
@@ -189,7 +158,7 @@ class Keywords:
             self.vocabulary,
             base,
             deleted,
-            Delta(terms[order], postings),
+            postings,
             frequencies,
             rows,
             tokens,
@@ -200,7 +169,7 @@ class Keywords:
         number = self.vocabulary.ids.get(term)
         if number is None or number >= len(self.frequencies) or self.rows == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        base, delta = self.base, self.delta.postings
+        base, delta = self.base, self.delta
         rows_, heading, body, lengths = [], [], [], []
         if number + 1 < len(base.term_start):
             window = slice(base.term_start[number], base.term_start[number + 1])
@@ -210,7 +179,7 @@ class Keywords:
             heading.append(base.posting_heading[window][live])
             body.append(base.posting_body[window][live])
             lengths.append(base.lengths[rows[live]])
-        window = slice(*np.searchsorted(self.delta.terms, [number, number + 1]))
+        window = slice(*np.searchsorted(delta.terms, [number, number + 1]))
         rows_.append(delta.rows[window])
         heading.append(delta.heading[window])
         body.append(delta.body[window])
@@ -223,14 +192,14 @@ class Keywords:
         norm = K1 * (1 - B + B * np.concatenate(lengths) / average)
         return np.concatenate(rows_), idf * (tf * (K1 + 1)) / (tf + norm)
 
-    def merged(self) -> tuple[np.ndarray, Postings]:
-        """Every live posting (term ids, postings), for the next snapshot."""
-        base, delta = self.base, self.delta.postings
+    def merged(self) -> Postings:
+        """Every live posting, for the next snapshot."""
+        base, delta = self.base, self.delta
         base_terms = np.repeat(np.arange(len(base.term_start) - 1, dtype=np.int32), np.diff(base.term_start))
         live = ~self.deleted[base.posting_rows]
         row_ids = np.flatnonzero(np.asarray(base.present) & ~self.deleted)
-        return np.concatenate([base_terms[live], self.delta.terms]), Postings(
-            [],
+        return Postings(
+            np.concatenate([base_terms[live], delta.terms]),
             np.concatenate([base.posting_rows[live], delta.rows]),
             np.concatenate([base.posting_heading[live], delta.heading]),
             np.concatenate([base.posting_body[live], delta.body]),
@@ -240,9 +209,9 @@ class Keywords:
 
     def save(self, folder: Path) -> None:
         """The snapshot of this generation, written into `folder` (the caller renames it into place)."""
-        terms, postings = self.merged()
-        Base.build(terms, len(self.vocabulary), postings).save(folder)
-        (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms), encoding="utf-8")
+        size = len(self.frequencies)  # the terms known to this state: the writer may have added more since
+        Base.build(self.merged(), size).save(folder)
+        (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms[:size]), encoding="utf-8")
         (folder / META_FILE).write_text(json.dumps({"generation": self.generation}))
 
     @classmethod

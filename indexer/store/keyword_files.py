@@ -18,13 +18,14 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
+from dataclasses import fields as fields_of
 from pathlib import Path
 
 import numpy as np
 
-from indexer.store.bm25 import Base, Keywords, Vocabulary
+from indexer.store.bm25 import Base, Keywords
 from indexer.store.database import Database, in_batches
-from indexer.store.fts_tokens import FtsTokenizer, Postings
+from indexer.store.fts_tokens import FtsTokenizer, Postings, Vocabulary
 from indexer.store.vector_files import (
     SMALL_STORE,
     SNAPSHOT_CHANGES,
@@ -82,7 +83,8 @@ class KeywordFiles:
             return False
         sql = "SELECT rowid, heading, body FROM chunk_terms WHERE rowid IN ({})"
         stored = list(in_batches(self.database.connection, sql, changed.tolist()))
-        loaded.keywords = keywords.apply(changed, self.tokenizer.postings(stored), generation)
+        added = self.tokenizer.postings(stored, keywords.vocabulary)
+        loaded.keywords = keywords.apply(changed, added, generation)
         loaded.unsaved += len(changed)
         return True
 
@@ -102,20 +104,19 @@ class KeywordFiles:
     def _rebuild(self, generation: int) -> Loaded:
         """From every row of `chunk_terms`, tokenized a batch at a time."""
         vocabulary = Vocabulary([])
-        parts: list[tuple[np.ndarray, Postings]] = []
+        parts = [self.tokenizer.postings([], vocabulary)]
         cursor = self.database.connection.execute(
             "SELECT rowid, heading, body FROM chunk_terms ORDER BY rowid"
         )
         while batch := cursor.fetchmany(READ_BATCH):
-            postings = self.tokenizer.postings(batch)
-            ids = vocabulary.add(postings.terms).astype(np.int32)
-            parts.append((ids, replace(postings, terms=[], rows=postings.rows.astype(np.int32))))
-        if not parts:
-            parts.append((np.zeros(0, dtype=np.int32), self.tokenizer.postings([])))
-        fields = ("rows", "heading", "body", "row_ids", "lengths")
-        everything = Postings([], *(np.concatenate([getattr(p, name) for _, p in parts]) for name in fields))
-        terms = np.concatenate([ids for ids, _ in parts])
-        base = Base.build(terms, len(vocabulary), everything)
+            postings = self.tokenizer.postings(batch, vocabulary)
+            parts.append(
+                replace(postings, terms=postings.terms.astype(np.int32), rows=postings.rows.astype(np.int32))
+            )
+        fields = [
+            np.concatenate([getattr(part, field.name) for part in parts]) for field in fields_of(Postings)
+        ]
+        base = Base.build(Postings(*fields), len(vocabulary))
         return Loaded(Keywords.of_base(base, vocabulary, generation), rebuilt=True)
 
     def _snapshot_due(self, loaded: Loaded) -> bool:
