@@ -29,7 +29,7 @@ from synthetic import exact_top, queries, real_passages, synthetic
 
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file
-from indexer.records import Chunk, DocType, Document, Level
+from indexer.records import Chunk, DocType, Document, Filters, Level
 from indexer.search.searcher import SearchOptions
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.passages import embedding_key, passage_text
@@ -159,7 +159,7 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     rows = np.fromiter(
         (r[0] for r in index.database.connection.execute("SELECT id FROM chunks ORDER BY id")), np.int64
     )
-    found = [np.searchsorted(rows, searcher.vectors.search(q, 10)[0]) for q in probe]
+    found = [np.searchsorted(rows, searcher.vectors.search(q, 10, Filters())[0]) for q in probe]
     recall = float(
         np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)])
     )

@@ -80,7 +80,8 @@ class FtsTokenizer:
         sizes: list[int] = []
         split = self._stored_tokens
         for row in rows:
-            for text in row[1:]:  # heading, then body
+            for column in row[1:]:  # heading, then body
+                text = column or ""  # NULL: no tokens, as in FTS5
                 if SAME_TOKENS.fullmatch(text):
                     found = text.split()
                 else:
