@@ -159,7 +159,9 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     rows = np.fromiter(
         (r[0] for r in index.database.connection.execute("SELECT id FROM chunks ORDER BY id")), np.int64
     )
-    found = [np.searchsorted(rows, searcher.vectors.search(q, 10, Filters())[0]) for q in probe]
+    found = [
+        np.searchsorted(rows, [row for row, _ in searcher.vectors.search(q, 10, Filters())]) for q in probe
+    ]
     recall = float(
         np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)])
     )
