@@ -157,3 +157,22 @@ def test_terms_taken_as_they_are_are_what_fts5_indexes() -> None:
         connection.execute("INSERT INTO t (body) VALUES (?)", (" ".join(characters),))
         tokens = [term for (term,) in connection.execute("SELECT term FROM v ORDER BY offset")]
     assert tokens == characters
+
+
+def test_a_large_index_snapshots_beside_the_searches_and_moves_onto_it(
+    writable_index: BuiltIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = writable_index.index
+    index.searcher()
+    monkeypatch.setattr(keyword_files, "SMALL_STORE", 0)  # large: snapshots in a background thread
+    paragraphs = "\n\n".join(f"第{n}项：新建石雕文化产业园，推进乡村振兴。" * 8 for n in range(12))
+    index.sync(
+        ingest_paths([report(tmp_path / "new", "某县工作总结.txt", f"某县2024年工作总结\n\n{paragraphs}\n")])
+    )
+    saving = index.keyword_files._saving
+    assert saving is not None
+    saving.join()
+    generation = index.catalog.generation()
+    assert (writable_index.index_dir / f"keywords-{generation}").is_dir()
+    assert memory_keywords(index).keywords.delta.rows.size == 0  # the snapshot is what searches read now
+    assert_matches_fts(index)
