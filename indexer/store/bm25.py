@@ -48,7 +48,9 @@ class Base:
         terms = postings.terms
         size = int(max(postings.row_ids.max(initial=-1), postings.rows.max(initial=-1))) + 1
         by_term = np.argsort(terms, kind="stable")
-        by_row = np.argsort(postings.rows, kind="stable")
+        rows = postings.rows
+        # A rebuild reads the rows in order: its postings are grouped by row already.
+        by_row = slice(None) if np.all(rows[1:] >= rows[:-1]) else np.argsort(rows, kind="stable")
         lengths = np.zeros(size, dtype=np.int32)
         lengths[postings.row_ids] = postings.lengths
         present = np.zeros(size, dtype=bool)
@@ -210,7 +212,8 @@ class Keywords:
     def save(self, folder: Path) -> None:
         """The snapshot of this generation, written into `folder` (the caller renames it into place)."""
         size = len(self.frequencies)  # the terms known to this state: the writer may have added more since
-        Base.build(self.merged(), size).save(folder)
+        clean = self.delta.rows.size == 0 and not self.deleted.any() and len(self.base.term_start) == size + 1
+        (self.base if clean else Base.build(self.merged(), size)).save(folder)
         (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms[:size]), encoding="utf-8")
         (folder / META_FILE).write_text(json.dumps({"generation": self.generation}))
 

@@ -116,6 +116,7 @@ class KeywordFiles:
         fields = [
             np.concatenate([getattr(part, field.name) for part in parts]) for field in fields_of(Postings)
         ]
+        parts.clear()  # the concatenated arrays only, while the base is sorted out of them
         base = Base.build(Postings(*fields), len(vocabulary))
         return Loaded(Keywords.of_base(base, vocabulary, generation), rebuilt=True)
 
