@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +167,10 @@ class Keywords:
             tokens,
         )
 
+    @cached_property
+    def any_deleted(self) -> bool:
+        return bool(self.deleted.any())
+
     def term_scores(self, term: str, heading_weight: float) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding `term` (one FTS5 token) and its share of their BM25 score."""
         number = self.vocabulary.ids.get(term)
@@ -176,7 +181,7 @@ class Keywords:
         if number + 1 < len(base.term_start):
             window = slice(base.term_start[number], base.term_start[number + 1])
             rows = np.asarray(base.posting_rows[window], dtype=np.int64)
-            live = ~self.deleted[rows]
+            live = ~self.deleted[rows] if self.any_deleted else slice(None)
             rows_.append(rows[live])
             heading.append(base.posting_heading[window][live])
             body.append(base.posting_body[window][live])
@@ -237,13 +242,15 @@ def top(
         return []
     size = max(int(rows.max(initial=-1)) for rows, _ in parts) + 1
     total = np.zeros(size)
+    matched = np.zeros(size, dtype=bool)  # a byte a row: 8x less to scan for the candidates than `total`
     for rows, scores in parts:
         total[rows] += scores  # a term's rows are distinct
-    candidates = np.flatnonzero(total)
+        matched[rows] = True
     if allowed is not None:
         mask = np.zeros(size, dtype=bool)
         mask[allowed[allowed < size]] = True
-        candidates = candidates[mask[candidates]]
+        matched &= mask
+    candidates = np.flatnonzero(matched)
     if len(candidates) > k:
         candidates = candidates[np.argpartition(-total[candidates], k - 1)[:k]]
     order = np.lexsort((candidates, -total[candidates]))
