@@ -52,7 +52,6 @@ from indexer.store.vectors import IndexKind
 
 if TYPE_CHECKING:  # the model libraries load when the model is first used, not on import
     from indexer.embedding.embedder import Embedder
-    from indexer.store.faiss_store import FaissStore
 
 FORMAT_VERSION = "1"
 CATALOG_FILE = "catalog.sqlite"
@@ -272,10 +271,6 @@ class Index:
 
     def _dimension(self) -> int:
         return int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
-
-    def _vector_store(self) -> FaissStore:
-        """The dense store of the catalog's current generation, brought up to date as needed."""
-        return self.vector_files.store(self.catalog.generation(), self._dimension)
 
     def _local_stores(self) -> tuple[MemoryKeywords, CatalogFiltered]:
         """The keyword and dense sides of the catalog's current generation, brought up to date as needed."""
