@@ -5,12 +5,12 @@
 Reports build time (see `build`), recall@10 of the dense store against exact search, retrieval latency
 p50/p99 for dense and hybrid (ranking and the page of hits, given the query vector), resident memory after
 searching and adding a report (the model loaded), the time to add one real report and to delete it, and
-the time from opening the index to a ready dense store. What does not depend on the index size is timed
-apart and printed to stderr: loading the model, encoding queries, embedding the added report's passages
-(their vectors are cached before `Index.add` is timed), loading jieba's part-of-speech dictionary that
-phrase statistics use. The synthetic data and the built index are
-cached under --cache; a rerun measures again without rebuilding. --clock cpu times by this process's CPU
-time, for a machine shared with other work.
+the time from opening the index to a ready dense store and keyword index. What does not depend on the
+index size is timed apart and printed to stderr: loading the model, encoding queries, embedding the added
+report's passages (their vectors are cached before `Index.add` is timed), loading jieba's part-of-speech
+dictionary that phrase statistics use. The synthetic data and the built index are cached under --cache; a
+rerun measures again without rebuilding. --clock cpu times by this process's CPU time, for a machine
+shared with other work.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from synthetic import exact_top, queries, real_passages, synthetic
 
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file
-from indexer.records import Chunk, DocType, Document, Level
+from indexer.records import Chunk, DocType, Document, Filters, Level
 from indexer.search.searcher import SearchOptions
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.passages import embedding_key, passage_text
@@ -150,7 +150,7 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     truth = ground_truth(args, real, probe)
     started = clock()
     index = Index(IndexConfig(args.index_dir, args.model_dir, vector_kind=args.vector_index))
-    index._vector_store()  # ready: the catalog open, the dense store loaded and brought up to date
+    index._local_stores()  # ready: the catalog open, dense store and keyword index loaded and up to date
     ready_s = clock() - started
     started = clock()
     searcher = index.searcher()  # loads the model: the same at any index size
@@ -159,7 +159,9 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     rows = np.fromiter(
         (r[0] for r in index.database.connection.execute("SELECT id FROM chunks ORDER BY id")), np.int64
     )
-    found = [np.searchsorted(rows, searcher.vectors.search(q, 10)[0]) for q in probe]
+    found = [
+        np.searchsorted(rows, [row for row, _ in searcher.vectors.search(q, 10, Filters())]) for q in probe
+    ]
     recall = float(
         np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)])
     )

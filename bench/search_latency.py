@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/search_latency.py [--index-dir var/eval-index] [--rounds 4]
 
-Queries: the 25 dev queries of ../shared/eval when present, else a few built-in ones.
+Queries: the 25 dev queries of ../shared/eval when present, else a few built-in ones. Also times the
+keyword side alone, FTS5's bm25() against the BM25 in memory that the local backend ranks with (the same
+terms, filters and candidate pool as a search).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import time
 from pathlib import Path
 
 from indexer.index import Index, IndexConfig
-from indexer.search.searcher import SearchOptions
+from indexer.records import Filters
+from indexer.search.searcher import CANDIDATE_POOL, SearchOptions
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import tokenize_for_search
 
 FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "安全生产", "科技创新 创新驱动发展"]
 
@@ -25,6 +30,29 @@ def queries(shared: Path) -> list[str]:
     if not path.exists():
         return FALLBACK_QUERIES
     return [json.loads(line)["query"] for line in path.open(encoding="utf-8")]
+
+
+def report(label: str, samples: list[float]) -> None:
+    cuts = statistics.quantiles(samples, n=100)
+    mean = statistics.fmean(samples)
+    print(f"{label:8s} p50 {cuts[49]:6.1f} ms   p99 {cuts[98]:6.1f} ms   mean {mean:6.1f} ms")
+
+
+def keyword_sides(index: Index, texts: list[str], rounds: int) -> None:
+    """FTS5 and in-memory keyword retrieval, alternating query by query so both see the same load."""
+    terms = [tokenize_for_search(normalize_for_search(text)) for text in texts]
+    sides = {"fts5": index.keywords, "memory": index.searcher().keywords}
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for query in terms:
+            for name, side in sides.items():
+                started = time.perf_counter()
+                side.search(query, Filters(), CANDIDATE_POOL)
+                samples[name].append((time.perf_counter() - started) * 1000)
+    for name, found in samples.items():
+        report(name, found)
+    ratio = statistics.median(samples["fts5"]) / statistics.median(samples["memory"])
+    print(f"keyword side: in memory {ratio:.1f}x faster than FTS5 at the median")
 
 
 def main() -> None:
@@ -45,11 +73,8 @@ def main() -> None:
                 started = time.perf_counter()
                 index.search(text, SearchOptions(mode=mode, k=10))
                 samples.append((time.perf_counter() - started) * 1000)
-        cuts = statistics.quantiles(samples, n=100)
-        print(
-            f"{mode:8s} p50 {cuts[49]:6.1f} ms   p99 {cuts[98]:6.1f} ms   "
-            f"mean {statistics.fmean(samples):6.1f} ms"
-        )
+        report(mode, samples)
+    keyword_sides(index, texts, args.rounds)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory {peak:.0f} MiB (model, catalog connection, FAISS index)")

@@ -3,11 +3,12 @@
     <index_dir>/catalog.sqlite      documents, chunks, embedding cache, keyword index, phrase statistics,
                                     the log of changed chunk rows, manifest
     <index_dir>/vectors-<gen>.faiss the dense store as it was at generation <gen>
+    <index_dir>/keywords-<gen>/     the in-memory BM25 index as it was at generation <gen> (npy arrays)
 
 Writers commit to SQLite first (one transaction, generation + 1, the changed rows logged), then update the
-dense store in place from the log. Readers load the newest snapshot and replay the log since, or rebuild
-from the catalog when there is none, so a crash at any moment leaves a readable index whose two halves
-agree (`store/vector_files.py`).
+dense store and the keyword index in memory from the log. Readers load the newest snapshots and replay the
+log since, or rebuild from the catalog when there are none, so a crash at any moment leaves a readable
+index whose halves agree (`store/vector_files.py`, `store/keyword_files.py`).
 
 With the milvus backend a Milvus collection takes the place of the FAISS snapshots and serves the
 keyword side too; it is derived from the catalog in the same way (`indexer.store.milvus_sync`).
@@ -38,11 +39,12 @@ from indexer.search.searcher import Searcher, SearchOptions, SearchPage
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
 from indexer.store.embedding_cache import EmbeddingCache
+from indexer.store.keyword_files import KeywordFiles
 from indexer.store.keywords import KeywordIndex
 from indexer.store.milvus import MilvusKeywords, MilvusSettings, MilvusStore
 from indexer.store.milvus_sync import MilvusSync, catalog_stamp
 from indexer.store.passages import passage_text, stored_chunk
-from indexer.store.retrieval import CatalogFiltered
+from indexer.store.retrieval import CatalogFiltered, MemoryKeywords
 from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
 from indexer.store.vector_files import VectorFiles
 from indexer.store.vector_log import VectorLog
@@ -50,7 +52,6 @@ from indexer.store.vectors import IndexKind
 
 if TYPE_CHECKING:  # the model libraries load when the model is first used, not on import
     from indexer.embedding.embedder import Embedder
-    from indexer.store.faiss_store import FaissStore
 
 FORMAT_VERSION = "1"
 CATALOG_FILE = "catalog.sqlite"
@@ -112,9 +113,9 @@ class Index:
         self.embeddings = EmbeddingCache(self.database)
         self.keywords = KeywordIndex(self.database)
         create_phrase_tables(self.database.connection)
-        self.vector_files = VectorFiles(
-            config.index_dir, config.vector_kind, VectorLog(self.database), self.embeddings
-        )
+        log = VectorLog(self.database)
+        self.vector_files = VectorFiles(config.index_dir, config.vector_kind, log, self.embeddings)
+        self.keyword_files = KeywordFiles(config.index_dir, log, self.database)
         # Writers run one at a time: each reads which documents are present, embeds, then commits.
         self._write_lock = threading.Lock()
         self._check_compatible()
@@ -243,7 +244,7 @@ class Index:
             EmbeddingCache.prune(connection, removed_keys)
             Catalog.set_manifest(connection, self._manifest(generation))
         if self.milvus is None:
-            self._vector_store()
+            self._local_stores()
             return
         self.milvus.apply(previous, self.catalog.manifest(), removed, added)
 
@@ -271,9 +272,12 @@ class Index:
     def _dimension(self) -> int:
         return int(self.catalog.manifest().get("dimension", 0)) or self.embedder.dimension
 
-    def _vector_store(self) -> FaissStore:
-        """The dense store of the catalog's current generation, brought up to date as needed."""
-        return self.vector_files.store(self.catalog.generation(), self._dimension)
+    def _local_stores(self) -> tuple[MemoryKeywords, CatalogFiltered]:
+        """The keyword and dense sides of the catalog's current generation, brought up to date as needed."""
+        generation = self.catalog.generation()
+        keywords = self.keyword_files.keywords(generation)
+        memory = MemoryKeywords(self.catalog, self.keywords, keywords, self.keyword_files.tokenizer)
+        return memory, CatalogFiltered(self.catalog, self.vector_files.store(generation, self._dimension))
 
     def rebuild_vectors(self) -> None:
         """Rebuild the dense store from every cached vector (on demand: IVF relearns its lists)."""
@@ -295,8 +299,8 @@ class Index:
         if self.milvus is not None:
             store = self.milvus.store
             return Searcher(self.catalog, MilvusKeywords(store, self.keywords), store, self.query_encoder)
-        dense = CatalogFiltered(self.catalog, self._vector_store())
-        return Searcher(self.catalog, self.keywords, dense, self.query_encoder)
+        keywords, dense = self._local_stores()
+        return Searcher(self.catalog, keywords, dense, self.query_encoder)
 
     def search(self, query: str, options: SearchOptions) -> SearchPage:
         return self.searcher().search(query, options)

@@ -1,7 +1,8 @@
 """What the searcher retrieves from, whichever backend serves it: a keyword side and a dense side.
 
 Both take the search's `Filters` and return `(chunk row id, score)` pairs, best first, so the local store
-(SQLite FTS5 and FAISS) and Milvus are ranked, fused and paged by the same code above them.
+(BM25 in memory over FTS5's terms, and FAISS) and Milvus are ranked, fused and paged by the same code
+above them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Protocol
 import numpy as np
 
 from indexer.records import Filters
+from indexer.store.bm25 import Keywords, top
 from indexer.store.catalog import Catalog
+from indexer.store.fts_tokens import FtsTokenizer
+from indexer.store.keywords import HEADING_WEIGHT, KeywordIndex
 from indexer.store.vectors import VectorStore
 
 Ranked = list[tuple[int, float]]
@@ -52,3 +56,29 @@ class CatalogFiltered:
 
     def vector(self, row_id: int) -> np.ndarray:
         return self.store.vector(row_id)
+
+
+class MemoryKeywords:
+    """The local keyword side: BM25 in memory (`store/bm25.py`), ranked and scored as FTS5 ranks and scores
+    the same rows; FTS5 itself scores the rare term it reads as a phrase, and counts terms by column."""
+
+    def __init__(
+        self, catalog: Catalog, fts: KeywordIndex, keywords: Keywords, tokenizer: FtsTokenizer
+    ) -> None:
+        self.catalog = catalog
+        self.fts = fts
+        self.keywords = keywords
+        self.tokenizer = tokenizer
+
+    def search(self, terms: Sequence[str], filters: Filters, k: int) -> Ranked:
+        parts = []
+        for term in dict.fromkeys(terms):  # as the MATCH string has them: each once, in order
+            tokens = self.tokenizer.tokens(term)
+            if len(tokens) == 1:
+                parts.append(self.keywords.term_scores(tokens[0], HEADING_WEIGHT))
+            elif tokens:  # none: punctuation, which FTS5 drops from the query
+                parts.append(self.fts.phrase_scores(term))
+        return top(parts, self.catalog.allowed_rows(filters), k)
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        return self.keywords.rows, self.fts.body_frequencies(terms)

@@ -142,7 +142,7 @@ class VectorFiles:
 
         def save() -> None:
             loaded.store.save(self.index_dir / f"vectors-{generation}.faiss")
-            self.log.trim(generation)
+            self.log.trim("vectors", generation)
             self._remove_stale(generation)
 
         if background and not rebuilt:

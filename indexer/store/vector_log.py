@@ -3,7 +3,8 @@
 A commit records, in its own transaction, the row ids it added and removed under its new generation. A
 store loaded from the snapshot of generation g then replays the rows changed after g: each is removed and,
 if the catalog still holds it, added again with its cached vector. Replaying is idempotent and needs only
-the changed vectors, never the whole cache. Once a newer snapshot is on disk the log up to it is dropped;
+the changed vectors, never the whole cache. The in-memory keyword index replays the same log. Once every
+reader (`vectors`, `keywords`) has a newer snapshot on disk the log up to the oldest of them is dropped;
 `start` records from which generation on the log is complete.
 """
 
@@ -20,6 +21,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vector_changes (generation INTEGER NOT NULL, row_id INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS vector_changes_generation ON vector_changes(generation)",
     "CREATE TABLE IF NOT EXISTS vector_log_start (generation INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS vector_log_readers (reader TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
 )
 
 
@@ -74,10 +76,12 @@ class VectorLog(Stored):
         )
         return np.fromiter((row[0] for row in rows), dtype=np.int64)
 
-    def trim(self, upto: int) -> None:
-        """Forget changes a snapshot of generation `upto` already holds."""
+    def trim(self, reader: str, upto: int) -> None:
+        """`reader` saved a snapshot of generation `upto`: forget what every reader's snapshot holds."""
         with self.database.transaction() as connection:
-            if upto > self.start():
-                connection.execute("DELETE FROM vector_changes WHERE generation <= ?", (upto,))
+            connection.execute("INSERT OR REPLACE INTO vector_log_readers VALUES (?, ?)", (reader, upto))
+            (held,) = connection.execute("SELECT min(generation) FROM vector_log_readers").fetchone()
+            if held > self.start():
+                connection.execute("DELETE FROM vector_changes WHERE generation <= ?", (held,))
                 connection.execute("DELETE FROM vector_log_start")
-                connection.execute("INSERT INTO vector_log_start VALUES (?)", (upto,))
+                connection.execute("INSERT INTO vector_log_start VALUES (?)", (held,))

@@ -1,0 +1,178 @@
+"""The in-memory BM25 keyword side ranks and scores exactly as FTS5 does, at every generation and after
+every way of opening an index: kept, replayed from the log, loaded from a snapshot, rebuilt."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from index_fixture import BuiltIndex
+
+from indexer.index import Index, IndexConfig
+from indexer.ingest.pipeline import ingest_paths
+from indexer.records import DocType, Filters
+from indexer.store import keyword_files
+from indexer.store.bm25 import Keywords
+from indexer.store.fts_tokens import SAME_TOKEN
+from indexer.store.retrieval import MemoryKeywords
+
+TOP = 200
+# Literal query term lists, as the searcher passes them: words, sub-words and the cases FTS5's tokenizer
+# changes: case folded (GDP → gdp, twice counted twice), a term it reads as a phrase (9.8 → "9 8"), one it
+# drops (%), a term found nowhere.
+QUERIES = [
+    ["对外开放"],
+    ["乡村", "振兴", "乡村振兴"],
+    ["招商引资", "营商", "环境", "营商环境"],
+    ["经济", "增长", "2024", "年"],
+    ["科技", "创新", "科技创新", "新质", "生产力"],
+    ["就业", "民生", "保障", "社会保障", "收入"],
+    ["GDP", "gdp", "增长"],
+    ["9.8", "增长", "%", "9.8%"],
+    ["量子", "纠缠", "超导"],
+    ["不存在的词语"],
+    ["一", "二", "三"],
+]
+FILTERS = [Filters(), Filters(year_from=2024), Filters(doc_types=(DocType.REPORT,))]
+
+
+def memory_keywords(index: Index) -> MemoryKeywords:
+    keywords = index.searcher().keywords
+    assert isinstance(keywords, MemoryKeywords)
+    return keywords
+
+
+def assert_same_ranking(expected: list[tuple[int, float]], found: list[tuple[int, float]]) -> None:
+    """Equal scores in order (1e-6); the same rows, except among rows tied with the last one kept."""
+    assert len(found) == len(expected)
+    assert all(abs(a[1] - b[1]) <= 1e-6 for a, b in zip(expected, found, strict=True))
+    scores, cutoff = dict(expected), expected[-1][1] if expected else 0.0
+    for row, score in found:
+        assert (row in scores and abs(scores[row] - score) <= 1e-6) or abs(score - cutoff) <= 1e-6
+
+
+def assert_matches_fts(index: Index) -> None:
+    """Every query and filter ranks as FTS5 ranks, and the statistics BM25 uses are FTS5's own."""
+    memory = memory_keywords(index)
+    for terms in QUERIES:
+        for filters in FILTERS:
+            assert_same_ranking(
+                index.keywords.search(terms, filters, TOP), memory.search(terms, filters, TOP)
+            )
+    with closing(sqlite3.connect(index.database.path)) as connection:
+        connection.execute("CREATE VIRTUAL TABLE temp.rows USING fts5vocab(main, chunk_terms, row)")
+        frequencies = dict(connection.execute("SELECT term, doc FROM temp.rows").fetchall())
+        (tokens,) = connection.execute("SELECT sum(cnt) FROM temp.rows").fetchone()
+        (rows,) = connection.execute("SELECT count(*) FROM chunk_terms").fetchone()
+    state = memory.keywords
+    assert (state.rows, state.tokens) == (rows, tokens or 0)
+    held = {
+        term: int(state.frequencies[i]) for term, i in state.vocabulary.ids.items() if state.frequencies[i]
+    }
+    assert held == frequencies
+
+
+def test_rankings_and_statistics_equal_fts5(built_index: BuiltIndex) -> None:
+    memory = memory_keywords(built_index.index)
+    assert len(memory.search(["对外开放"], Filters(), TOP)) == 21, "the fixture holds the term"
+    assert memory.tokenizer.tokens("9.8") == ("9", "8") and memory.tokenizer.tokens("GDP") == ("gdp",)
+    assert_matches_fts(built_index.index)
+
+
+def test_term_frequencies_count_passages_using_the_term_in_their_text(built_index: BuiltIndex) -> None:
+    index = built_index.index
+    terms = ["对外开放", "经济", "不存在的词语"]
+    assert memory_keywords(index).term_frequencies(terms) == index.keywords.term_frequencies(terms)
+
+
+def report(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_adds_replacements_and_deletes_keep_fts5_rankings(writable_index: BuiltIndex, tmp_path: Path) -> None:
+    index = writable_index.index
+    path = report(
+        tmp_path / "new", "某县工作总结.txt", "某县2024年工作总结\n\n乡村振兴全面推进，GDP增长9.8%。\n"
+    )
+    index.sync(ingest_paths([path.parent]))
+    assert_matches_fts(index)
+    (added,) = [d for d in index.documents(Filters(), 100, 0)[0] if d.title.startswith("某县")]
+    path.write_text("某县2024年工作总结\n\n招商引资成效明显，营商环境持续优化。\n", encoding="utf-8")
+    index.replace(added.doc_id, ingest_paths([path]).documents)
+    assert_matches_fts(index)
+    documents, _ = index.documents(Filters(), limit=100, offset=0)
+    index.delete_document(documents[0].doc_id)
+    assert_matches_fts(index)
+
+
+def test_a_reopened_index_replays_the_log_onto_its_snapshot(
+    writable_index: BuiltIndex, tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = writable_index.index_dir
+    writable_index.index.searcher()
+    before = sorted(index_dir.glob("keywords-*"))
+    assert before, "a snapshot is written when the index is first built"
+    # Treat the fixture as a large index: a snapshot only after a twentieth of it changed. The dense
+    # store still saves after every change, which must not drop the log the keyword snapshot needs.
+    monkeypatch.setattr(keyword_files, "SMALL_STORE", 0)
+    path = report(tmp_path / "new", "某县工作总结.txt", "某县2024年工作总结\n\n新建石雕文化产业园一个。\n")
+    writable_index.index.sync(ingest_paths([path.parent]))
+    assert sorted(index_dir.glob("keywords-*")) == before  # updated in memory only
+    assert memory_keywords(writable_index.index).search(["石雕"], Filters(), 5)
+
+    reopened = Index(IndexConfig(index_dir, model_dir))
+    assert_matches_fts(reopened)
+    assert sorted(index_dir.glob("keywords-*")) == before  # replayed, not rebuilt
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_a_missing_or_damaged_snapshot_is_rebuilt(
+    writable_index: BuiltIndex, model_dir: Path, damage: str
+) -> None:
+    index_dir = writable_index.index_dir
+    writable_index.index.searcher()
+    (snapshot,) = index_dir.glob("keywords-*")
+    target = snapshot / "posting_rows.npy"
+    if damage == "delete":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    reopened = Index(IndexConfig(index_dir, model_dir))
+    assert_matches_fts(reopened)
+    assert Keywords.load(snapshot).rows == memory_keywords(reopened).keywords.rows  # written again
+
+
+def test_terms_taken_as_they_are_are_what_fts5_indexes() -> None:
+    """The tokenizer's shortcut: these characters are each one token of their own to unicode61."""
+    characters = [chr(code) for code in [*range(0x30, 0x3A), *range(0x61, 0x7B), *range(0x4E00, 0xA000)]]
+    assert all(SAME_TOKEN.fullmatch(character) for character in characters)
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61')")
+        connection.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        connection.execute("INSERT INTO t (body) VALUES (?)", (" ".join(characters),))
+        tokens = [term for (term,) in connection.execute("SELECT term FROM v ORDER BY offset")]
+    assert tokens == characters
+
+
+def test_a_large_index_snapshots_beside_the_searches_and_moves_onto_it(
+    writable_index: BuiltIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = writable_index.index
+    index.searcher()
+    monkeypatch.setattr(keyword_files, "SMALL_STORE", 0)  # large: snapshots in a background thread
+    paragraphs = "\n\n".join(f"第{n}项：新建石雕文化产业园，推进乡村振兴。" * 8 for n in range(12))
+    index.sync(
+        ingest_paths([report(tmp_path / "new", "某县工作总结.txt", f"某县2024年工作总结\n\n{paragraphs}\n")])
+    )
+    saving = index.keyword_files._saving
+    assert saving is not None
+    saving.join()
+    generation = index.catalog.generation()
+    assert (writable_index.index_dir / f"keywords-{generation}").is_dir()
+    assert memory_keywords(index).keywords.delta.rows.size == 0  # the snapshot is what searches read now
+    assert_matches_fts(index)
