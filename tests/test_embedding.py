@@ -17,7 +17,7 @@ from sentence_transformers import SentenceTransformer
 
 from indexer.embedding import embedder as embedder_module
 from indexer.embedding.embedder import Embedder, default_device
-from indexer.embedding.export import RECORD_FILE, exported_graph, graph_fits
+from indexer.embedding.export import INT8_RECIPE, RECORD_FILE, exported_graph, graph_fits, graph_path
 from indexer.embedding.hardware import (
     FP32_CPU_RUNTIME,
     NATIVE_BF16_FLAGS,
@@ -150,7 +150,9 @@ def test_engine_choice_follows_the_hardware(device_type: str, flags: set[str], e
         ("torch", "auto", Engine("torch", "float32" if not NATIVE_HERE else "bfloat16")),
         ("openvino", "auto", Engine("openvino", "float32")),
         ("onnx", "float32", Engine("onnx", "float32")),
-        ("auto", "bfloat16", Engine("torch", "bfloat16")),  # only torch computes below fp32
+        ("auto", "bfloat16", Engine("torch", "bfloat16")),  # only torch computes in bf16
+        ("auto", "int8", Engine("onnx", "int8")),  # only ONNX Runtime has the int8 graph
+        ("onnx", "int8", Engine("onnx", "int8")),
         ("torch", "float32", Engine("torch", "float32")),
     ],
 )
@@ -160,9 +162,13 @@ def test_configured_engine_overrides_the_choice(
     assert resolve_engine(runtime, precision, "cpu") == expected
 
 
-def test_exported_graphs_compute_in_fp32_only(model_dir: Path) -> None:
-    with pytest.raises(ValueError, match="float32"):
+def test_each_runtime_refuses_a_precision_it_lacks(model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="float32 or int8, not bfloat16"):
         Embedder(model_dir, "cpu", runtime="onnx", precision="bfloat16")
+    with pytest.raises(ValueError, match="float32, not int8"):
+        Embedder(model_dir, "cpu", runtime="openvino", precision="int8")
+    with pytest.raises(ValueError, match="GOVSEARCH_RUNTIME=onnx"):
+        Embedder(model_dir, "cpu", runtime="torch", precision="int8")
     with pytest.raises(ValueError, match="GOVSEARCH_RUNTIME=torch"):
         resolve_engine("onnx", "auto", "cuda")
 
@@ -181,6 +187,8 @@ def reference_vectors(model_dir: Path) -> np.ndarray:
         ("onnx", "float32", 0.9999),
         ("openvino", "float32", 0.9999),
         ("torch", "bfloat16", 0.999),
+        # Quantised: mean 0.9976 on 300 report paragraphs (docs/benchmarks.md); the empty text 0.988.
+        ("onnx", "int8", 0.98),
     ],
 )
 def test_every_runtime_gives_the_reference_vectors(
@@ -191,11 +199,13 @@ def test_every_runtime_gives_the_reference_vectors(
     least_cosine: float,
 ) -> None:
     embedder = Embedder(model_dir, "cpu", batch_size=3, runtime=runtime, precision=precision)
-    assert embedder.vector_space == embedder.model_id  # interchangeable: one index may hold them all
+    # fp32 and bf16 are interchangeable, one index may hold them all; int8 vectors are not.
+    assert (embedder.vector_space == embedder.model_id) == (precision != "int8")
     passages = embedder.embed_passages(PASSAGES)
     queries = embedder.embed_query(PASSAGES)
-    assert np.min(np.sum(passages * reference_vectors, axis=1)) >= least_cosine
-    assert np.min(np.sum(queries * reference_vectors, axis=1)) >= least_cosine
+    for vectors in (passages, queries):
+        cosines = np.sum(vectors * reference_vectors, axis=1)
+        assert np.min(cosines) >= least_cosine and np.mean(cosines) >= 0.995
 
 
 def test_exported_graph_is_tied_to_the_weights(model_dir: Path, tmp_path: Path) -> None:
@@ -210,6 +220,16 @@ def test_exported_graph_is_tied_to_the_weights(model_dir: Path, tmp_path: Path) 
         damaged.seek(-8, os.SEEK_END)
         damaged.write(b"\0" * 8)
     assert not graph_fits(copy, record["model_id"])  # other bytes
+
+
+def test_int8_graph_is_quantised_from_these_weights(model_dir: Path) -> None:
+    graph = exported_graph(model_dir, "int8")
+    record = json.loads((graph.parent / RECORD_FILE).read_text(encoding="utf-8"))
+    assert graph == graph_path(model_dir, model_id_of(model_dir), "int8")
+    assert (record["model_id"], record["recipe"]) == (model_id_of(model_dir), INT8_RECIPE)
+    assert graph_fits(graph.parent, record["model_id"], "int8")
+    assert not graph_fits(graph.parent, record["model_id"], "float32")  # another recipe
+    assert graph.stat().st_size < exported_graph(model_dir).stat().st_size / 2  # int8 weights
 
 
 def test_no_input_gives_an_empty_matrix(embedder: Embedder) -> None:

@@ -2,7 +2,8 @@
 
 The runtime follows the hardware (see `hardware.choose_engine`): on a CPU without native bf16, the model's
 exported ONNX graph (ONNX Runtime or OpenVINO, fp32); on CUDA or a bf16 CPU, torch. All of them give the
-vectors of the sentence-transformers reference (cosine ≥ 0.9999), so they share one vector space.
+vectors of the sentence-transformers reference (cosine ≥ 0.9999), so they share one vector space. The int8
+graph (ONNX Runtime) gives vectors near those but not equal: a space of its own (`vector_space`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.embedding.export import INT8_RECIPE
 from indexer.embedding.hardware import Engine, Precision, Runtime, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import ModelNotFound
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 NVIDIA_DRIVER = Path("/proc/driver/nvidia")
 # Texts per model call by device type: a GPU is fed large batches (measured: docs/benchmarks.md, GPU).
 BATCH_SIZES = {"cpu": 32, "cuda": 1024}
+# What each exported-graph runtime computes in (torch: float32, bfloat16, float16).
+GRAPH_PRECISIONS = {"onnx": ("float32", "int8"), "openvino": ("float32",)}
 
 
 class Encoder(Protocol):
@@ -77,11 +81,14 @@ class Embedder:
 
     def _load(self, engine: Engine) -> Encoder:
         if engine.runtime == "torch":
+            if engine.precision == "int8":
+                raise ValueError("int8 runs in the onnx runtime; set GOVSEARCH_RUNTIME=onnx or auto")
             from indexer.embedding.torch_encoder import TorchEncoder  # torch loads only for this runtime
 
             return TorchEncoder(self.model_dir, self.device, engine.precision, self.batch_size)
-        if engine.precision != "float32":
-            raise ValueError(f"the {engine.runtime} runtime computes in float32, not {engine.precision}")
+        if engine.precision not in GRAPH_PRECISIONS[engine.runtime]:
+            choices = " or ".join(GRAPH_PRECISIONS[engine.runtime])
+            raise ValueError(f"the {engine.runtime} runtime computes in {choices}, not {engine.precision}")
         from indexer.embedding.export import exported_graph
         from indexer.embedding.graph_encoder import GraphEncoder, Prompts
         from indexer.embedding.runtimes import graph_runner
@@ -89,7 +96,7 @@ class Embedder:
 
         prompts = model_setting(self.model_dir, "config_sentence_transformers.json", "prompts", {})
         return GraphEncoder(
-            graph_runner(engine.runtime, exported_graph(self.model_dir)),
+            graph_runner(engine.runtime, exported_graph(self.model_dir, engine.precision)),
             TextTokenizer(self.model_dir, self._max_seq_length),
             Prompts(prompts.get("query", ""), prompts.get("document", "")),
             self._dimension,
@@ -115,7 +122,7 @@ class Embedder:
 
     @property
     def precision(self) -> str:
-        """The dtype the model computes in: float32, or bfloat16/float16 in torch."""
+        """What the model computes in: float32, int8 (onnx), or bfloat16/float16 (torch)."""
         return self.engine.precision
 
     @property
@@ -140,8 +147,13 @@ class Embedder:
 
 
 def vector_space(model_id: str, engine: Engine) -> str:
-    """The model id: fp32, bf16 and fp16 of the same weights agree to cosine ≥ 0.9999 in every runtime."""
-    del engine  # every engine this version ships computes in that space; an int8 one would not
+    """The model id: fp32, bf16 and fp16 of the same weights agree to cosine ≥ 0.9999 in every runtime.
+
+    int8 vectors are near those (mean cosine 0.998) but not the same, so they get a space of their own,
+    named after the quantisation recipe.
+    """
+    if engine.precision == "int8":
+        return f"{model_id}+{INT8_RECIPE}"
     return model_id
 
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-Precision = Literal["auto", "float32", "bfloat16", "float16"]
+Precision = Literal["auto", "float32", "bfloat16", "float16", "int8"]
 Runtime = Literal["auto", "torch", "onnx", "openvino"]
 # CPU flags that mean bf16 matrix work runs in hardware; without them torch emulates it, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
@@ -70,8 +70,10 @@ def resolve_engine(runtime: Runtime, precision: Precision, device: str) -> Engin
     device_type = device.split(":")[0]
     chosen = choose_engine(device_type, cpu_flags())
     used = chosen.runtime if runtime == "auto" else runtime
-    if runtime == "auto" and precision not in ("auto", "float32"):
-        used = "torch"  # the only runtime here that computes below fp32
+    if runtime == "auto" and precision in ("bfloat16", "float16"):
+        used = "torch"  # the only runtime here that computes in them
+    if runtime == "auto" and precision == "int8":
+        used = "onnx"  # the only runtime here with an int8 graph
     if used != "torch" and device_type != "cpu":
         raise ValueError(f"the {used} runtime runs on the CPU; device {device} needs GOVSEARCH_RUNTIME=torch")
     if precision == "auto":  # the exported graphs compute in fp32; torch in what the hardware does fast
