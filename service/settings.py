@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
     precision: Precision = Field(
         "auto",
-        description="Model precision: auto (bf16 only where the CPU computes it natively), float32, bfloat16, "
-        "float16 or int8 (ONNX Runtime; vectors that do not mix with the others).",
+        description="Model precision: auto (bf16 only where the CPU computes it natively), float32, "
+        "bfloat16, float16 or int8 (ONNX Runtime; vectors that do not mix with the others).",
     )
     runtime: Runtime = Field(
         "auto",
