@@ -17,9 +17,16 @@ from sentence_transformers import SentenceTransformer
 
 from indexer.embedding import embedder as embedder_module
 from indexer.embedding.embedder import Embedder, default_device
-from indexer.embedding.export import INT8_RECIPE, RECORD_FILE, exported_graph, graph_fits, graph_path
+from indexer.embedding.export import (
+    EXPORT_FOLDER,
+    INT8_RECIPE,
+    RECORD_FILE,
+    exported_graph,
+    graph_fits,
+    graph_path,
+)
 from indexer.embedding.hardware import (
-    FP32_CPU_RUNTIME,
+    CPU_ENGINE,
     NATIVE_BF16_FLAGS,
     Engine,
     Precision,
@@ -56,8 +63,8 @@ def exact_embedder(model_dir: Path) -> Embedder:
     return Embedder(model_dir, batch_size=3, precision="float32")
 
 
-def test_canonical_embedding_slice(embedder: Embedder) -> None:
-    vector = embedder.embed_passages([CANONICAL_SENTENCE])[0]
+def test_canonical_embedding_slice(exact_embedder: Embedder) -> None:
+    vector = exact_embedder.embed_passages([CANONICAL_SENTENCE])[0]
     np.testing.assert_allclose(vector[:5], CANONICAL_FIRST_DIMS, atol=1e-3)
 
 
@@ -107,7 +114,7 @@ def test_bf16_matches_fp32(model_dir: Path, exact_embedder: Embedder) -> None:
 
 
 def test_default_engine_follows_this_cpu(embedder: Embedder) -> None:
-    expected = Engine("torch", "bfloat16") if NATIVE_HERE else Engine(FP32_CPU_RUNTIME, "float32")
+    expected = Engine("torch", "bfloat16") if NATIVE_HERE else CPU_ENGINE
     assert embedder.engine == expected
 
 
@@ -131,11 +138,11 @@ def test_precision_choice_follows_the_hardware(device_type: str, flags: set[str]
 @pytest.mark.parametrize(
     ("device_type", "flags", "expected"),
     [
-        ("cpu", {"avx", "avx2", "fma"}, Engine(FP32_CPU_RUNTIME, "float32")),  # this AMD EPYC
-        ("cpu", {"avx2", "avx512f", "avx512_vnni"}, Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cpu", {"avx", "avx2", "fma"}, CPU_ENGINE),  # this AMD EPYC
+        ("cpu", {"avx2", "avx512f", "avx512_vnni"}, CPU_ENGINE),
         ("cpu", {"avx2", "avx512f", "avx512_bf16"}, Engine("torch", "bfloat16")),
         ("cpu", {"avx2", "avx512f", "amx_bf16", "amx_tile"}, Engine("torch", "bfloat16")),
-        ("cpu", set(), Engine(FP32_CPU_RUNTIME, "float32")),
+        ("cpu", set(), CPU_ENGINE),
         ("cuda", {"avx2"}, Engine("torch", "float16")),
         ("cuda", {"amx_bf16"}, Engine("torch", "float16")),
     ],
@@ -149,7 +156,9 @@ def test_engine_choice_follows_the_hardware(device_type: str, flags: set[str], e
     [
         ("torch", "auto", Engine("torch", "float32" if not NATIVE_HERE else "bfloat16")),
         ("openvino", "auto", Engine("openvino", "float32")),
+        ("onnx", "auto", Engine("onnx", "float32" if NATIVE_HERE else "int8")),
         ("onnx", "float32", Engine("onnx", "float32")),
+        ("auto", "float32", Engine("torch" if NATIVE_HERE else "onnx", "float32")),
         ("auto", "bfloat16", Engine("torch", "bfloat16")),  # only torch computes in bf16
         ("auto", "int8", Engine("onnx", "int8")),  # only ONNX Runtime has the int8 graph
         ("onnx", "int8", Engine("onnx", "int8")),
@@ -163,11 +172,13 @@ def test_configured_engine_overrides_the_choice(
 
 
 def test_each_runtime_refuses_a_precision_it_lacks(model_dir: Path) -> None:
-    with pytest.raises(ValueError, match="float32 or int8, not bfloat16"):
+    with pytest.raises(ValueError, match="onnx runtime computes in float32 or int8, not bfloat16"):
         Embedder(model_dir, "cpu", runtime="onnx", precision="bfloat16")
-    with pytest.raises(ValueError, match="float32, not int8"):
+    with pytest.raises(ValueError, match="openvino runtime computes in float32, not int8"):
         Embedder(model_dir, "cpu", runtime="openvino", precision="int8")
-    with pytest.raises(ValueError, match="GOVSEARCH_RUNTIME=onnx"):
+    with pytest.raises(
+        ValueError, match="torch runtime computes in float32 or bfloat16 or float16, not int8"
+    ):
         Embedder(model_dir, "cpu", runtime="torch", precision="int8")
     with pytest.raises(ValueError, match="GOVSEARCH_RUNTIME=torch"):
         resolve_engine("onnx", "auto", "cuda")
@@ -220,6 +231,20 @@ def test_exported_graph_is_tied_to_the_weights(model_dir: Path, tmp_path: Path) 
         damaged.seek(-8, os.SEEK_END)
         damaged.write(b"\0" * 8)
     assert not graph_fits(copy, record["model_id"])  # other bytes
+
+
+def test_int8_without_its_graph_names_the_fix_and_fp32_falls_back_to_torch(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "m3e-small"
+    copy.mkdir()
+    for item in model_dir.iterdir():
+        if item.name != EXPORT_FOLDER:
+            (copy / item.name).symlink_to(item)
+    (copy / EXPORT_FOLDER).write_text("", encoding="utf-8")  # a file where graphs go: none can be built
+    with pytest.raises(ModelNotFound, match="GOVSEARCH_PRECISION=float32"):
+        Embedder(copy, "cpu", precision="int8")  # torch's fp32 vectors would not mix with int8 ones
+    assert Embedder(copy, "cpu", precision="float32").engine == Engine("torch", "float32")
 
 
 def test_int8_graph_is_quantised_from_these_weights(model_dir: Path) -> None:

@@ -1,9 +1,10 @@
 """Turn text into unit vectors with a local sentence-transformers model (m3e-small by default).
 
 The runtime follows the hardware (see `hardware.choose_engine`): on a CPU without native bf16, the model's
-exported ONNX graph (ONNX Runtime or OpenVINO, fp32); on CUDA or a bf16 CPU, torch. All of them give the
-vectors of the sentence-transformers reference (cosine ≥ 0.9999), so they share one vector space. The int8
-graph (ONNX Runtime) gives vectors near those but not equal: a space of its own (`vector_space`).
+exported ONNX graph quantised to int8, in ONNX Runtime; on CUDA or a bf16 CPU, torch. fp32 (torch, ONNX
+Runtime, OpenVINO), bf16 and fp16 give the vectors of the sentence-transformers reference (cosine ≥ 0.9999)
+and share one vector space; int8 vectors are near those (mean cosine 0.998) but not equal: a space of their
+own (`vector_space`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ logger = logging.getLogger(__name__)
 NVIDIA_DRIVER = Path("/proc/driver/nvidia")
 # Texts per model call by device type: a GPU is fed large batches (measured: docs/benchmarks.md, GPU).
 BATCH_SIZES = {"cpu": 32, "cuda": 1024}
-# What each exported-graph runtime computes in (torch: float32, bfloat16, float16).
-GRAPH_PRECISIONS = {"onnx": ("float32", "int8"), "openvino": ("float32",)}
 
 
 class Encoder(Protocol):
@@ -71,6 +70,11 @@ class Embedder:
         except (ModelNotFound, OSError) as error:
             if runtime != "auto" or self.engine.runtime == "torch":
                 raise
+            if self.engine.precision == "int8":  # torch's vectors would not mix with the int8 ones
+                raise ModelNotFound(
+                    f"the int8 graph is unavailable ({error}); run `govsearch model fetch` where the model "
+                    "folder is writable, or set GOVSEARCH_PRECISION=float32"
+                ) from error
             # The reference model always works: a read-only model folder or no runtime costs speed only.
             logger.warning(
                 "the %s runtime is unavailable (%s); embedding with torch", self.engine.runtime, error
@@ -81,14 +85,9 @@ class Embedder:
 
     def _load(self, engine: Engine) -> Encoder:
         if engine.runtime == "torch":
-            if engine.precision == "int8":
-                raise ValueError("int8 runs in the onnx runtime; set GOVSEARCH_RUNTIME=onnx or auto")
             from indexer.embedding.torch_encoder import TorchEncoder  # torch loads only for this runtime
 
             return TorchEncoder(self.model_dir, self.device, engine.precision, self.batch_size)
-        if engine.precision not in GRAPH_PRECISIONS[engine.runtime]:
-            choices = " or ".join(GRAPH_PRECISIONS[engine.runtime])
-            raise ValueError(f"the {engine.runtime} runtime computes in {choices}, not {engine.precision}")
         from indexer.embedding.export import exported_graph
         from indexer.embedding.graph_encoder import GraphEncoder, Prompts
         from indexer.embedding.runtimes import graph_runner
