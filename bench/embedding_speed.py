@@ -48,6 +48,7 @@ ENGINES: dict[str, tuple[Runtime, Precision]] = {
     "torch-bf16": ("torch", "bfloat16"),
     "torch-fp16": ("torch", "float16"),
     "onnx-fp32": ("onnx", "float32"),
+    "onnx-int8": ("onnx", "int8"),
     "openvino-fp32": ("openvino", "float32"),
 }
 Encode = Callable[[list[str]], np.ndarray]
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--query-repeats", type=int, default=20)
     parser.add_argument("--model-dir", type=Path, default=REPOSITORY / "models" / "m3e-small")
-    parser.add_argument("--variants", default="naive,torch-fp32,torch-bf16,onnx-fp32,openvino-fp32")
+    parser.add_argument("--variants", default="naive,torch-fp32,torch-bf16,onnx-fp32,openvino-fp32,onnx-int8")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--examples", action="store_true", help="paragraphs of examples/reports only")
     parser.add_argument("--copies", type=int, default=1, help="the passages this many times (GPU batches)")

@@ -20,7 +20,9 @@ import os
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import get_args
 
+from indexer.embedding.hardware import Precision, Runtime
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import Hit, Mode
@@ -103,8 +105,8 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path, default=Path("var/eval-index"))
     parser.add_argument("--model-dir", type=Path, default=Path("models/m3e-small"))
     parser.add_argument("--modes", nargs="*", default=[mode.value for mode in Mode])
-    parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnx", "openvino"])
-    parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
+    parser.add_argument("--runtime", default="auto", choices=get_args(Runtime))
+    parser.add_argument("--precision", default="auto", choices=get_args(Precision))
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--requests", action="store_true", help="also the dev topics asked as requests")
     parser.add_argument(

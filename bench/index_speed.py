@@ -46,7 +46,7 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def index_seconds(model_dir: Path, reports: Path, runtime: str) -> tuple[float, float]:
+def index_seconds(model_dir: Path, reports: Path, runtime: str, precision: str) -> tuple[float, float]:
     """Wall and CPU seconds of `govsearch index REPORTS` into a fresh index, start-up included."""
     with tempfile.TemporaryDirectory(prefix="index-speed-") as index_dir:
         environment = {
@@ -54,6 +54,7 @@ def index_seconds(model_dir: Path, reports: Path, runtime: str) -> tuple[float, 
             "GOVSEARCH_INDEX_DIR": index_dir,
             "GOVSEARCH_MODEL_DIR": str(model_dir),
             "GOVSEARCH_RUNTIME": runtime,
+            "GOVSEARCH_PRECISION": precision,
         }
         command = [sys.executable, "-c", "from cli.main import app; app()", "index", str(reports)]
         start, start_cpu = time.perf_counter(), children_cpu_seconds()
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--reports", type=Path, default=REPOSITORY / "examples" / "reports")
     parser.add_argument("--model-dir", type=Path, default=REPOSITORY / "models" / "m3e-small")
     parser.add_argument("--runtime", default="auto", help="GOVSEARCH_RUNTIME for the indexing run")
+    parser.add_argument("--precision", default="auto", help="GOVSEARCH_PRECISION for the indexing run")
     parser.add_argument("--pairs", type=int, default=1)
     arguments = parser.parse_args()
 
@@ -75,10 +77,11 @@ def main() -> None:
     for _ in range(arguments.pairs):
         naive, naive_cpu = naive_seconds(arguments.model_dir, texts)
         model_dir, reports = arguments.model_dir.resolve(), arguments.reports.resolve()
-        indexed, indexed_cpu = index_seconds(model_dir, reports, arguments.runtime)
+        indexed, indexed_cpu = index_seconds(model_dir, reports, arguments.runtime, arguments.precision)
         print(
             f"naive sentence-transformers fp32: {characters / naive:7.0f} characters/s "
-            f"({naive:.1f} s wall, {naive_cpu:.1f} s CPU); govsearch index ({arguments.runtime}): "
+            f"({naive:.1f} s wall, {naive_cpu:.1f} s CPU); "
+            f"govsearch index ({arguments.runtime} {arguments.precision}): "
             f"{characters / indexed:7.0f} characters/s ({indexed:.1f} s wall, {indexed_cpu:.1f} s CPU); "
             f"ratio {naive / indexed:.2f}x wall, {naive_cpu / indexed_cpu:.2f}x CPU"
         )

@@ -37,12 +37,13 @@ class Settings(BaseSettings):
     device: str | None = Field(None, description="Torch device for the model (default: cuda if present).")
     precision: Precision = Field(
         "auto",
-        description="Model precision: auto (bf16 only where the CPU computes it natively), float32, bfloat16 "
-        "or float16.",
+        description="Model precision: auto (bf16 where the CPU computes it natively, else int8 on CPU, "
+        "fp16 on CUDA), float32, bfloat16, float16 or int8 (ONNX Runtime; vectors that do not mix with the "
+        "others).",
     )
     runtime: Runtime = Field(
         "auto",
-        description="What runs the model: auto (the exported ONNX graph on CPUs without native bf16, "
+        description="What runs the model: auto (the exported int8 ONNX graph on CPUs without native bf16, "
         "torch on CUDA and bf16 CPUs), torch, onnx or openvino.",
     )
     search_concurrency: int = Field(4, ge=1, description="Searches that run at once.")

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from indexer.embedding.embedder import default_device
-from indexer.embedding.export import EXPORT_FOLDER, GRAPH_FILE
+from indexer.embedding.export import graph_path
 from indexer.embedding.hardware import resolve_engine
 from indexer.embedding.model_fetch import MANIFEST_NAME
 
@@ -20,9 +20,9 @@ def test_fetch_prints_where_the_model_is_and_its_id(model_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     model_id = json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["model_id"]
     lines = [f"model {model_id} at {model_dir}"]
-    runtime = resolve_engine("auto", "auto", default_device()).runtime
-    if runtime != "torch":  # the graph this machine's runtime runs is exported at fetch
-        lines.append(f"{runtime} graph at {model_dir / EXPORT_FOLDER / model_id / GRAPH_FILE}")
+    engine = resolve_engine("auto", "auto", default_device())
+    if engine.runtime != "torch":  # the graph this machine's runtime runs is exported at fetch
+        lines.append(f"{engine.runtime} graph at {graph_path(model_dir, model_id, engine.precision)}")
     assert result.output.splitlines() == lines
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from index_fixture import REPORTS, BuiltIndex
 
+from indexer.embedding.hardware import Precision
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument, UnsupportedFile
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file, ingest_paths
@@ -208,7 +209,9 @@ def test_index_built_with_another_model_is_refused(writable_index: BuiltIndex, m
 def test_manifest_names_the_engine_and_its_vector_space(writable_index: BuiltIndex, model_dir: Path) -> None:
     index = Index(IndexConfig(writable_index.index_dir, model_dir))
     manifest = index.catalog.manifest()
-    assert manifest["vector_space"] == manifest["model_id"] == index.embedder.model_id
+    assert manifest["vector_space"] == index.embedder.vector_space
+    assert manifest["model_id"] == index.embedder.model_id
+    assert manifest["vector_space"].startswith(manifest["model_id"])
     assert (manifest["runtime"], manifest["precision"]) == (index.embedder.runtime, index.embedder.precision)
 
 
@@ -218,10 +221,23 @@ def test_vectors_of_another_vector_space_are_refused(writable_index: BuiltIndex,
         connection.execute("UPDATE manifest SET value = value || '+int8' WHERE key = 'vector_space'")
     with pytest.raises(IndexIncompatible, match=r"\+int8 .*GOVSEARCH_RUNTIME"):
         Index(IndexConfig(writable_index.index_dir, model_dir))
-    # An index from before vector spaces were recorded holds the model's fp32 vectors: it opens.
+    # An index from before vector spaces were recorded holds the model's fp32 vectors: it opens with fp32.
     with closing(sqlite3.connect(database)) as connection, connection:
         connection.execute("DELETE FROM manifest WHERE key = 'vector_space'")
-    Index(IndexConfig(writable_index.index_dir, model_dir))
+    Index(IndexConfig(writable_index.index_dir, model_dir, runtime="onnx", precision="float32"))
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_int8_and_fp32_vectors_do_not_mix(
+    writable_index: BuiltIndex, model_dir: Path, precision: Precision
+) -> None:
+    built = Index(IndexConfig(writable_index.index_dir, model_dir)).catalog.manifest()["precision"]
+    config = IndexConfig(writable_index.index_dir, model_dir, runtime="onnx", precision=precision)
+    if (built == "int8") == (precision == "int8"):
+        Index(config)  # fp32 vectors of every runtime share one space; int8 ones share another
+        return
+    with pytest.raises(IndexIncompatible, match="do not mix"):
+        Index(config)
 
 
 @pytest.mark.slow

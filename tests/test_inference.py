@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,12 +28,19 @@ class Recorded:
         return self.embedder.embed_query(texts)
 
 
-def test_concurrent_queries_share_one_thread_and_get_their_own_vectors(embedder: Embedder) -> None:
-    model = Recorded(embedder)
+@pytest.fixture(scope="module")
+def fp32_embedder(model_dir: Path) -> Embedder:
+    """Vectors that do not depend on their batch (int8's do, slightly: tests/test_embedding.py), so each
+    caller's vector can be compared with the same query embedded on its own."""
+    return Embedder(model_dir, "cpu", precision="float32")
+
+
+def test_concurrent_queries_share_one_thread_and_get_their_own_vectors(fp32_embedder: Embedder) -> None:
+    model = Recorded(fp32_embedder)
     executor = InferenceExecutor(lambda: model, cache_size=100)
     with ThreadPoolExecutor(max_workers=len(QUERIES)) as pool:
         vectors = list(pool.map(lambda query: executor.embed_query([query])[0], QUERIES * 3))
-    expected = embedder.embed_query(QUERIES)
+    expected = fp32_embedder.embed_query(QUERIES)
     for position, vector in enumerate(vectors):
         np.testing.assert_allclose(vector, expected[position % len(QUERIES)], atol=1e-4)
     assert {thread for _, thread in model.calls} == {"govsearch-inference"}

@@ -1,8 +1,10 @@
 """Turn text into unit vectors with a local sentence-transformers model (m3e-small by default).
 
 The runtime follows the hardware (see `hardware.choose_engine`): on a CPU without native bf16, the model's
-exported ONNX graph (ONNX Runtime or OpenVINO, fp32); on CUDA or a bf16 CPU, torch. All of them give the
-vectors of the sentence-transformers reference (cosine ≥ 0.9999), so they share one vector space.
+exported ONNX graph quantised to int8, in ONNX Runtime; on CUDA or a bf16 CPU, torch. fp32 (torch, ONNX
+Runtime, OpenVINO), bf16 and fp16 give the vectors of the sentence-transformers reference (cosine ≥ 0.9999)
+and share one vector space; int8 vectors are near those (mean cosine 0.998) but not equal: a space of their
+own (`vector_space`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.embedding.export import INT8_RECIPE
 from indexer.embedding.hardware import Engine, Precision, Runtime, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import ModelNotFound
@@ -67,6 +70,11 @@ class Embedder:
         except (ModelNotFound, OSError) as error:
             if runtime != "auto" or self.engine.runtime == "torch":
                 raise
+            if self.engine.precision == "int8":  # torch's vectors would not mix with the int8 ones
+                raise ModelNotFound(
+                    f"the int8 graph is unavailable ({error}); run `govsearch model fetch` where the model "
+                    "folder is writable, or set GOVSEARCH_PRECISION=float32"
+                ) from error
             # The reference model always works: a read-only model folder or no runtime costs speed only.
             logger.warning(
                 "the %s runtime is unavailable (%s); embedding with torch", self.engine.runtime, error
@@ -80,8 +88,6 @@ class Embedder:
             from indexer.embedding.torch_encoder import TorchEncoder  # torch loads only for this runtime
 
             return TorchEncoder(self.model_dir, self.device, engine.precision, self.batch_size)
-        if engine.precision != "float32":
-            raise ValueError(f"the {engine.runtime} runtime computes in float32, not {engine.precision}")
         from indexer.embedding.export import exported_graph
         from indexer.embedding.graph_encoder import GraphEncoder, Prompts
         from indexer.embedding.runtimes import graph_runner
@@ -89,7 +95,7 @@ class Embedder:
 
         prompts = model_setting(self.model_dir, "config_sentence_transformers.json", "prompts", {})
         return GraphEncoder(
-            graph_runner(engine.runtime, exported_graph(self.model_dir)),
+            graph_runner(engine.runtime, exported_graph(self.model_dir, engine.precision)),
             TextTokenizer(self.model_dir, self._max_seq_length),
             Prompts(prompts.get("query", ""), prompts.get("document", "")),
             self._dimension,
@@ -115,7 +121,7 @@ class Embedder:
 
     @property
     def precision(self) -> str:
-        """The dtype the model computes in: float32, or bfloat16/float16 in torch."""
+        """What the model computes in: float32, int8 (onnx), or bfloat16/float16 (torch)."""
         return self.engine.precision
 
     @property
@@ -140,8 +146,13 @@ class Embedder:
 
 
 def vector_space(model_id: str, engine: Engine) -> str:
-    """The model id: fp32, bf16 and fp16 of the same weights agree to cosine ≥ 0.9999 in every runtime."""
-    del engine  # every engine this version ships computes in that space; an int8 one would not
+    """The model id: fp32, bf16 and fp16 of the same weights agree to cosine ≥ 0.9999 in every runtime.
+
+    int8 vectors are near those (mean cosine 0.998) but not the same, so they get a space of their own,
+    named after the quantisation recipe.
+    """
+    if engine.precision == "int8":
+        return f"{model_id}+{INT8_RECIPE}"
     return model_id
 
 

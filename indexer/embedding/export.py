@@ -1,8 +1,9 @@
 """The model as one ONNX graph (BERT, mean pooling, L2 norm), built from the installed weights: no download.
 
-It is cached in the model directory as `onnx/<model id>/model.onnx` beside `export.json`, which names the
-weights it was built from (the model id carries their checksum) and the graph's own sha256. A graph whose
-record names other weights, or whose bytes differ from the record, is built again.
+The fp32 graph is cached in the model directory as `onnx/<model id>/model.onnx` beside `export.json`, which
+names the weights it was built from (the model id carries their checksum) and the graph's own sha256; the
+int8 graph, quantised from it, in `onnx/<model id>-int8/` with a record that also names its recipe. A graph
+whose record names other weights, another recipe, or whose bytes differ from the record, is built again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -22,6 +24,9 @@ GRAPH_FILE = "model.onnx"
 RECORD_FILE = "export.json"
 # Bumped when the exported graph changes (inputs, pooling, opset), so older caches are rebuilt.
 EXPORT_VERSION = 1
+# Names the int8 graph's quantisation; changed with it, since its vectors change too (a new vector space).
+INT8_RECIPE = "int8-dynamic-1"
+RECIPES = {"float32": None, "int8": INT8_RECIPE}
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "embedding"
@@ -30,28 +35,56 @@ MEAN_POOLING_MODULES = [
     "sentence_transformers.models.Pooling",
     "sentence_transformers.models.Normalize",
 ]
+Build = Callable[[Path], None]
 
 
-def exported_graph(model_dir: Path) -> Path:
-    """The cached ONNX graph of the model at `model_dir`, exported first if there is none that fits."""
+def graph_path(model_dir: Path, model_id: str, precision: str) -> Path:
+    """Where the graph of these weights in `precision` (float32 or int8) is cached."""
+    suffix = "" if precision == "float32" else f"-{precision}"
+    return Path(model_dir) / EXPORT_FOLDER / f"{model_id}{suffix}" / GRAPH_FILE
+
+
+def exported_graph(model_dir: Path, precision: str = "float32") -> Path:
+    """The cached graph of the model at `model_dir` in `precision`, built first if there is none that fits."""
+    if precision not in RECIPES:
+        raise ValueError(f"exported graphs compute in float32 or int8, not {precision}")
     model_id = model_id_of(model_dir)
-    folder = Path(model_dir) / EXPORT_FOLDER / model_id
-    if graph_fits(folder, model_id):
+    folder = graph_path(model_dir, model_id, precision).parent
+    if graph_fits(folder, model_id, precision):
         return folder / GRAPH_FILE
-    check_exportable(Path(model_dir))
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    # Built beside its place and renamed into it, so a killed export never leaves half a graph there.
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{model_id}.export-") as work:
-        staging = Path(work) / "graph"
-        staging.mkdir()
+    build: Build
+    if precision == "int8":
+        from indexer.embedding.quantize import quantize_graph  # ONNX tools load only to build the graph
+
+        source = exported_graph(model_dir)
+
+        def build(target: Path) -> None:
+            quantize_graph(source, target, Path(model_dir) / "config.json")
+    else:
+        check_exportable(Path(model_dir))
         from indexer.embedding.tracing import trace_to_onnx  # torch loads only to build the graph
 
-        trace_to_onnx(Path(model_dir), staging / GRAPH_FILE, INPUTS, OUTPUT, OPSET)
+        def build(target: Path) -> None:
+            trace_to_onnx(Path(model_dir), target, INPUTS, OUTPUT, OPSET)
+
+    cache_graph(folder, model_id, precision, build)
+    return folder / GRAPH_FILE
+
+
+def cache_graph(folder: Path, model_id: str, precision: str, build: Build) -> None:
+    """Build the graph beside its place and rename it into it, so a killed build never leaves half a graph."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}.export-") as work:
+        staging = Path(work) / "graph"
+        staging.mkdir()
+        build(staging / GRAPH_FILE)
         record = {
             "model_id": model_id,
             "export_version": EXPORT_VERSION,
+            "recipe": RECIPES[precision],
             "opset": OPSET,
             "torch": version("torch"),
+            "onnxruntime": version("onnxruntime") if precision == "int8" else None,
             "graph_sha256": sha256_of(staging / GRAPH_FILE),
         }
         write_json(staging / RECORD_FILE, record)
@@ -61,14 +94,13 @@ def exported_graph(model_dir: Path) -> Path:
         try:
             os.replace(staging, folder)
         except OSError:
-            if not graph_fits(folder, model_id):  # unless another process just exported the same graph
+            if not graph_fits(folder, model_id, precision):  # unless another process just built it
                 raise
     flush(folder.parent)
-    return folder / GRAPH_FILE
 
 
-def graph_fits(folder: Path, model_id: str) -> bool:
-    """True when `folder` holds a complete graph exported from these weights by this version."""
+def graph_fits(folder: Path, model_id: str, precision: str = "float32") -> bool:
+    """True when `folder` holds a complete graph built from these weights by this version and recipe."""
     record_path, graph = folder / RECORD_FILE, folder / GRAPH_FILE
     if not (record_path.is_file() and graph.is_file()):
         return False
@@ -76,6 +108,7 @@ def graph_fits(folder: Path, model_id: str) -> bool:
     return bool(
         record.get("model_id") == model_id
         and record.get("export_version") == EXPORT_VERSION
+        and record.get("recipe") == RECIPES[precision]
         and record.get("graph_sha256") == sha256_of(graph)
     )
 

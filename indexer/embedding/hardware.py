@@ -7,12 +7,16 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-Precision = Literal["auto", "float32", "bfloat16", "float16"]
+Precision = Literal["auto", "float32", "bfloat16", "float16", "int8"]
 Runtime = Literal["auto", "torch", "onnx", "openvino"]
 # CPU flags that mean bf16 matrix work runs in hardware; without them torch emulates it, slower than fp32.
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-# The CPU runtime for fp32 work: measured fastest on this project's AVX2 machine (docs/benchmarks.md).
-FP32_CPU_RUNTIME: Runtime = "onnx"
+# What each runtime computes in; the exported graphs run in fp32, or int8 in ONNX Runtime.
+RUNTIME_PRECISIONS: dict[str, tuple[str, ...]] = {
+    "torch": ("float32", "bfloat16", "float16"),
+    "onnx": ("float32", "int8"),
+    "openvino": ("float32",),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,11 @@ class Engine:
 
     runtime: str
     precision: str
+
+
+# On CPUs without native bf16: the int8 graph in ONNX Runtime, 1.6x its fp32 graph on the AVX2 machine, with
+# dev nDCG@10 within 0.003 of fp32 in every mode (docs/benchmarks.md). fp32 remains a setting away.
+CPU_ENGINE = Engine("onnx", "int8")
 
 
 @cache
@@ -58,22 +67,40 @@ def choose_precision(device_type: str, flags: frozenset[str]) -> str:
 
 
 def choose_engine(device_type: str, flags: frozenset[str]) -> Engine:
-    """torch where it computes in reduced precision fast (CUDA, native bf16); else the exported fp32 graph."""
+    """torch where it computes in reduced precision fast (CUDA, native bf16); else the int8 graph."""
     precision = choose_precision(device_type, flags)
     if device_type == "cpu" and precision == "float32":
-        return Engine(FP32_CPU_RUNTIME, precision)
+        return CPU_ENGINE
     return Engine("torch", precision)
 
 
 def resolve_engine(runtime: Runtime, precision: Precision, device: str) -> Engine:
-    """The configured runtime and precision; `auto` in either is filled in from the hardware found."""
+    """The configured runtime and precision; `auto` in either is filled in from the hardware found.
+
+    A precision alone picks the chosen runtime if it computes in it, else the one that does; a runtime
+    alone computes in the chosen precision if it can, else in fp32.
+    """
     device_type = device.split(":")[0]
     chosen = choose_engine(device_type, cpu_flags())
-    used = chosen.runtime if runtime == "auto" else runtime
-    if runtime == "auto" and precision not in ("auto", "float32"):
-        used = "torch"  # the only runtime here that computes below fp32
+    if runtime == "auto":
+        if precision == "auto" or precision in RUNTIME_PRECISIONS[chosen.runtime]:
+            used = chosen.runtime
+        else:
+            used = next(name for name, known in RUNTIME_PRECISIONS.items() if precision in known)
+    else:
+        used = runtime
+    if used not in RUNTIME_PRECISIONS:
+        raise ValueError(f"unknown runtime {used!r}; expected auto, torch, onnx or openvino")
+    if precision == "auto":
+        precision_used = chosen.precision if chosen.precision in RUNTIME_PRECISIONS[used] else "float32"
+    elif precision in RUNTIME_PRECISIONS[used]:
+        precision_used = precision
+    else:
+        choices = " or ".join(RUNTIME_PRECISIONS[used])
+        raise ValueError(
+            f"the {used} runtime computes in {choices}, not {precision}; "
+            "change GOVSEARCH_RUNTIME or GOVSEARCH_PRECISION"
+        )
     if used != "torch" and device_type != "cpu":
         raise ValueError(f"the {used} runtime runs on the CPU; device {device} needs GOVSEARCH_RUNTIME=torch")
-    if precision == "auto":  # the exported graphs compute in fp32; torch in what the hardware does fast
-        return Engine(used, chosen.precision if used == "torch" else "float32")
-    return Engine(used, precision)
+    return Engine(used, precision_used)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.embedding.embedder import default_device, vector_space
-from indexer.embedding.export import EXPORT_FOLDER, GRAPH_FILE, exported_graph
+from indexer.embedding.export import exported_graph, graph_path
 from indexer.embedding.hardware import NATIVE_BF16_FLAGS, Precision, Runtime, cpu_flags, resolve_engine
 from indexer.embedding.model_fetch import model_id_of
 from indexer.embedding.runtimes import cpu_threads
@@ -32,7 +32,7 @@ def engine_info(model_dir: Path, device: str | None, runtime: Runtime, precision
     device = device or default_device()
     engine = resolve_engine(runtime, precision, device)
     model_id = model_id_of(model_dir)
-    graph = Path(model_dir) / EXPORT_FOLDER / model_id / GRAPH_FILE
+    graph = graph_path(model_dir, model_id, engine.precision)
     return EngineInfo(
         cpu_flags=sorted(cpu_flags() & REPORTED_FLAGS),
         cpu_threads=cpu_threads(),
@@ -50,5 +50,5 @@ def prepare_engine(model_dir: Path, device: str | None, runtime: Runtime, precis
     chosen = engine_info(model_dir, device, runtime, precision)
     if chosen.runtime == "torch":
         return chosen
-    exported_graph(model_dir)
+    exported_graph(model_dir, chosen.precision)
     return engine_info(model_dir, device, runtime, precision)
