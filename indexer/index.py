@@ -19,7 +19,7 @@ from __future__ import annotations
 import platform
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
@@ -118,6 +118,7 @@ class Index:
         self.keyword_files = KeywordFiles(config.index_dir, log, self.database)
         # Writers run one at a time: each reads which documents are present, embeds, then commits.
         self._write_lock = threading.Lock()
+        self.config = keeping_vector_space(config, self.catalog.manifest())
         self._check_compatible()
         self.milvus = open_milvus(config, self.database) if config.backend == "milvus" else None
         if self.milvus is not None:
@@ -349,6 +350,23 @@ class Index:
             "counts": self.catalog.counts(),
             "index_dir": str(self.config.index_dir),
         }
+
+
+def keeping_vector_space(config: IndexConfig, manifest: dict[str, str]) -> IndexConfig:
+    """With precision `auto`, an existing index opens in the vector space it was built in: int8 where it
+    holds int8 vectors, else the model's own (fp32 in place of an int8 default).
+
+    A new default (int8 on CPUs without native bf16) must not lock users out of the index they have; a new
+    index takes the default. An explicit precision is kept as given, and refused if it does not match."""
+    if config.precision != "auto" or not manifest:
+        return config
+    from indexer.embedding.embedder import default_device
+
+    built_int8 = manifest.get("precision") == "int8"  # indexes from before precisions were recorded: fp32
+    chosen = resolve_engine(config.runtime, "auto", config.device or default_device())
+    if built_int8 == (chosen.precision == "int8"):
+        return config
+    return replace(config, precision="int8" if built_int8 else "float32")
 
 
 def open_milvus(config: IndexConfig, database: Database) -> MilvusSync:

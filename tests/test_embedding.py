@@ -257,6 +257,10 @@ def test_int8_vectors_depend_slightly_on_their_batch(model_dir: Path, exact_embe
     assert np.min(cosines) >= 0.98 and np.mean(cosines) >= 0.99 and np.max(np.abs(batched - alone)) > 1e-4
     exact = exact_embedder.embed_passages(PASSAGES)  # fp32: the same vector in any batch
     assert np.allclose(exact, np.vstack([exact_embedder.embed_passages([t]) for t in PASSAGES]), atol=1e-5)
+    # A query is embedded alone whatever arrives with it, so searches at the same moment cannot move it.
+    queries = int8.embed_query(PASSAGES)
+    assert np.array_equal(queries, np.vstack([int8.embed_query([t]) for t in PASSAGES]))
+    assert np.array_equal(queries, alone)  # m3e has no query prompt: a query alone is a passage alone
 
 
 def test_int8_graph_is_quantised_from_these_weights(model_dir: Path) -> None:

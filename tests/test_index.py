@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from index_fixture import REPORTS, BuiltIndex
 
-from indexer.embedding.hardware import Precision
+from indexer.embedding.hardware import Precision, resolve_engine
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownDocument, UnsupportedFile
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file, ingest_paths
@@ -238,6 +238,21 @@ def test_int8_and_fp32_vectors_do_not_mix(
         return
     with pytest.raises(IndexIncompatible, match="do not mix"):
         Index(config)
+
+
+def test_auto_opens_an_index_in_the_vector_space_it_was_built_in(tmp_path: Path, model_dir: Path) -> None:
+    default = resolve_engine("auto", "auto", "cpu").precision
+    other: Precision = "float32" if default == "int8" else "int8"
+    resolution = ingest_file(Path(__file__).parent / "data" / "ingest" / "2017_npc_resolution.txt")
+    built = Index(IndexConfig(tmp_path / "other", model_dir, precision=other), create=True)
+    built.add(resolution)
+    reopened = Index(IndexConfig(tmp_path / "other", model_dir))  # auto, as after an upgrade
+    assert reopened.embedder.precision == other
+    assert reopened.embedder.vector_space == reopened.catalog.manifest()["vector_space"]
+    assert reopened.search("决议", SearchOptions(mode="semantic", k=1)).hits
+    fresh = Index(IndexConfig(tmp_path / "fresh", model_dir), create=True)  # a new index takes the default
+    fresh.add(resolution)
+    assert fresh.catalog.manifest()["precision"] == default
 
 
 @pytest.mark.slow

@@ -100,6 +100,7 @@ class Embedder:
             Prompts(prompts.get("query", ""), prompts.get("document", "")),
             self._dimension,
             self.batch_size,
+            queries_alone=engine.precision == "int8",
         )
 
     @property
