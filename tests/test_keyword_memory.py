@@ -14,9 +14,12 @@ from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
 from indexer.store import keyword_files
-from indexer.store.bm25 import Keywords
+from indexer.store.bm25 import K1, Keywords, TermPostings
+from indexer.store.bm25_top import pruned
 from indexer.store.fts_tokens import SAME_TOKEN
 from indexer.store.retrieval import MemoryKeywords
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import tokenize_for_search
 
 TOP = 200
 # Literal query term lists, as the searcher passes them: words, sub-words and the cases FTS5's tokenizer
@@ -36,6 +39,15 @@ QUERIES = [
     ["一", "二", "三"],
 ]
 FILTERS = [Filters(), Filters(year_from=2024), Filters(doc_types=(DocType.REPORT,))]
+# A pasted paragraph, as the searcher splits it: dozens of terms, rare and common, for the pruned top k.
+PARAGRAPH = tokenize_for_search(
+    normalize_for_search(
+        "一年来，我们深入学习贯彻习近平新时代中国特色社会主义思想，坚定维护以习近平同志为核心的党中央权威和"
+        "集中统一领导，把党的领导贯穿政府工作各方面全过程，全面贯彻落实党的二十大和二十届二中、三中全会精神，"
+        "按照党中央决策部署，主要做了以下工作。"
+    )
+)
+PARAGRAPH_TOPS = [1, 3, 6, 10, 100]
 
 
 def memory_keywords(index: Index) -> MemoryKeywords:
@@ -56,11 +68,9 @@ def assert_same_ranking(expected: list[tuple[int, float]], found: list[tuple[int
 def assert_matches_fts(index: Index) -> None:
     """Every query and filter ranks as FTS5 ranks, and the statistics BM25 uses are FTS5's own."""
     memory = memory_keywords(index)
-    for terms in QUERIES:
+    for terms, k in [*((terms, TOP) for terms in QUERIES), *((PARAGRAPH, k) for k in PARAGRAPH_TOPS)]:
         for filters in FILTERS:
-            assert_same_ranking(
-                index.keywords.search(terms, filters, TOP), memory.search(terms, filters, TOP)
-            )
+            assert_same_ranking(index.keywords.search(terms, filters, k), memory.search(terms, filters, k))
     with closing(sqlite3.connect(index.database.path)) as connection:
         connection.execute("CREATE VIRTUAL TABLE temp.rows USING fts5vocab(main, chunk_terms, row)")
         frequencies = dict(connection.execute("SELECT term, doc FROM temp.rows").fetchall())
@@ -79,6 +89,44 @@ def test_rankings_and_statistics_equal_fts5(built_index: BuiltIndex) -> None:
     assert len(memory.search(["对外开放"], Filters(), TOP)) == 21, "the fixture holds the term"
     assert memory.tokenizer.tokens("9.8") == ("9", "8") and memory.tokenizer.tokens("GDP") == ("gdp",)
     assert_matches_fts(built_index.index)
+
+
+def mismatched_tops(index: Index) -> list[tuple[int, Filters]]:
+    """The k and filters for which the paragraph's top k differs from FTS5's."""
+    memory, found = memory_keywords(index), []
+    for k in PARAGRAPH_TOPS:
+        for filters in FILTERS:
+            try:
+                assert_same_ranking(
+                    index.keywords.search(PARAGRAPH, filters, k), memory.search(PARAGRAPH, filters, k)
+                )
+            except AssertionError:
+                found.append((k, filters))
+    return found
+
+
+def test_a_pasted_paragraph_skips_terms_for_a_short_top_and_scores_all_for_a_long_one(
+    built_index: BuiltIndex,
+) -> None:
+    index = built_index.index
+    parts = memory_keywords(index).parts(PARAGRAPH)
+    assert len(parts) >= 30 and all(isinstance(part, TermPostings) for part in parts)
+    matched = len(index.keywords.search(PARAGRAPH, Filters(), 100_000))
+    assert pruned(parts, None, 5) is not None, "the rarest terms settle the top 5"
+    assert pruned(parts, None, matched) is None, "every matching row is wanted: no term skipped"
+    assert mismatched_tops(index) == []
+    assert_same_ranking(
+        index.keywords.search(PARAGRAPH, Filters(), matched),
+        memory_keywords(index).search(PARAGRAPH, Filters(), matched),
+    )
+
+
+def test_a_bound_below_a_terms_share_loses_rows_of_the_top(
+    built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check the rankings above rest on: with bounds a fifth of idf · (k1 + 1), rows are missed."""
+    monkeypatch.setattr(TermPostings, "bound", property(lambda postings: postings.idf * (K1 + 1) / 5))
+    assert mismatched_tops(built_index.index)
 
 
 def test_term_frequencies_count_passages_using_the_term_in_their_text(built_index: BuiltIndex) -> None:
