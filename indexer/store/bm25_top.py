@@ -46,7 +46,7 @@ def pruned(parts: list[Part], allowed: np.ndarray | None, k: int) -> Ranked | No
         ((i, part) for i, part in enumerate(parts) if isinstance(part, TermPostings)),
         key=lambda t: t[1].bound,
     )
-    skipped = first_skipped([part for _, part in terms], k)
+    skipped, kth = first_skipped([part for _, part in terms], k), 0.0
     while skipped:
         for i, part in terms[skipped:]:
             if i not in scored:
@@ -54,7 +54,7 @@ def pruned(parts: list[Part], allowed: np.ndarray | None, k: int) -> Ranked | No
         candidates = rows_of(list(scored.values()), allowed)
         if len(candidates) < k:
             return None
-        survivors, kth = contenders(scored, [part for _, part in terms[:skipped]], candidates, k)
+        survivors, kth = contenders(scored, [part for _, part in terms[:skipped]], candidates, k, kth)
         bounds = np.cumsum([part.bound for _, part in terms[:skipped]]) * (1 + MARGIN)
         if kth > bounds[-1]:
             return ranked(survivors, sums(parts, scored, survivors), k)
@@ -63,16 +63,16 @@ def pruned(parts: list[Part], allowed: np.ndarray | None, k: int) -> Ranked | No
 
 
 def contenders(
-    scored: dict[int, Scored], skipped: list[TermPostings], candidates: np.ndarray, k: int
+    scored: dict[int, Scored], skipped: list[TermPostings], candidates: np.ndarray, k: int, kth: float
 ) -> tuple[np.ndarray, float]:
-    """The candidates that may be among the best k, and a lower bound of the k-th best score. The
-    skipped terms are added from the highest bound down; a candidate that cannot reach the k-th best
-    even with every skipped term still to come is dropped before the next is looked up."""
+    """The candidates that may be among the best k, and a lower bound of the k-th best score (at least
+    `kth`, one known already). The skipped terms are added from the highest bound down; a candidate that
+    cannot reach the k-th best even with every skipped term still to come is dropped before the next."""
     total = np.zeros(size_of(scored))
     for rows, shares in scored.values():
         total[rows] += shares
     remaining = sum(part.bound for part in skipped)
-    kth = kth_best(total[candidates], k)
+    kth = max(kth, kth_best(total[candidates], k))
     for part in reversed(skipped):
         candidates = candidates[(total[candidates] + remaining) * (1 + MARGIN) >= kth]
         if len(candidates) * LOOKUP_COST < part.size:
