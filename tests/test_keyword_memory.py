@@ -112,8 +112,8 @@ def test_a_pasted_paragraph_skips_terms_for_a_short_top_and_scores_all_for_a_lon
     parts = memory_keywords(index).parts(PARAGRAPH)
     assert len(parts) >= 30 and all(isinstance(part, TermPostings) for part in parts)
     matched = len(index.keywords.search(PARAGRAPH, Filters(), 100_000))
-    assert pruned(parts, None, 5) is not None, "the rarest terms settle the top 5"
-    assert pruned(parts, None, matched) is None, "every matching row is wanted: no term skipped"
+    assert pruned(parts, None, 5, {}) is not None, "the rarest terms settle the top 5"
+    assert pruned(parts, None, matched, {}) is None, "every matching row is wanted: no term skipped"
     assert mismatched_tops(index) == []
     assert_same_ranking(
         index.keywords.search(PARAGRAPH, Filters(), matched),

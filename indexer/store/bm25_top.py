@@ -23,6 +23,9 @@ Ranked = list[tuple[int, float]]
 FIRST_CANDIDATES = 20
 # Bounds and sums are rounded floats: a candidate must beat the skipped terms' bound by this much more.
 MARGIN = 1e-9
+# Skipping terms pays when their postings outnumber the scored ones' this many times (the lookups, the
+# second pass over the candidates).
+SKIP_WORTH = 2
 # A candidate looked up in a term's postings costs about as much as this many postings scored in full.
 LOOKUP_COST = 4
 
@@ -31,17 +34,21 @@ def top(parts: list[Part], allowed: np.ndarray | None, k: int) -> Ranked:
     """Rows by their scores summed over the query's terms, best k first (ties: the lower row first)."""
     if k <= 0:
         return []
-    found = pruned(parts, allowed, k)
+    scored: dict[int, Scored] = {}
+    found = pruned(parts, allowed, k, scored)
     if found is not None:
         return found
-    scored = {i: part.scores() if isinstance(part, TermPostings) else part for i, part in enumerate(parts)}
+    for i, part in enumerate(parts):
+        if isinstance(part, TermPostings) and i not in scored:
+            scored[i] = part.scores()
     candidates = rows_of(list(scored.values()), allowed)
     return ranked(candidates, sums(parts, scored, candidates), k)
 
 
-def pruned(parts: list[Part], allowed: np.ndarray | None, k: int) -> Ranked | None:
-    """The top k with the lowest-bound terms skipped, or None when no term can be."""
-    scored = {i: part for i, part in enumerate(parts) if not isinstance(part, TermPostings)}
+def pruned(parts: list[Part], allowed: np.ndarray | None, k: int, scored: dict[int, Scored]) -> Ranked | None:
+    """The top k with the lowest-bound terms skipped, or None when no term can be (or is worth it).
+    `scored` collects the terms scored in full, for the caller to score the others."""
+    scored.update((i, part) for i, part in enumerate(parts) if not isinstance(part, TermPostings))
     terms = sorted(
         ((i, part) for i, part in enumerate(parts) if isinstance(part, TermPostings)),
         key=lambda t: t[1].bound,
@@ -88,10 +95,11 @@ def contenders(
 
 def first_skipped(terms: list[TermPostings], k: int) -> int:
     """How many of the lowest-bound terms to skip first: the others, scored from the highest bound
-    down, hold postings for FIRST_CANDIDATES · k rows."""
+    down, hold postings for FIRST_CANDIDATES · k rows; none unless the skipped hold SKIP_WORTH times more."""
     held = np.cumsum([part.size for part in reversed(terms)])
-    scored = int(np.searchsorted(held, FIRST_CANDIDATES * k)) + 1
-    return max(len(terms) - scored, 0)
+    scored = min(int(np.searchsorted(held, FIRST_CANDIDATES * k)) + 1, len(terms))
+    worth = held[-1] - held[scored - 1] >= SKIP_WORTH * held[scored - 1] if terms else False
+    return len(terms) - scored if worth else 0
 
 
 def rows_of(scored: list[Scored], allowed: np.ndarray | None) -> np.ndarray:
