@@ -13,7 +13,7 @@ from index_fixture import BuiltIndex
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
-from indexer.store import keyword_files
+from indexer.store import bm25_top, keyword_files
 from indexer.store.bm25 import K1, Keywords, TermPostings
 from indexer.store.bm25_top import pruned
 from indexer.store.fts_tokens import SAME_TOKEN
@@ -48,6 +48,13 @@ PARAGRAPH = tokenize_for_search(
     )
 )
 PARAGRAPH_TOPS = [1, 3, 6, 10, 100]
+
+
+@pytest.fixture(autouse=True)
+def prune_as_in_a_large_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture's postings lists are short: skip terms whenever the bounds allow, as a million
+    passages' long lists make worth it, so every ranking below goes through the pruned top k."""
+    monkeypatch.setattr(bm25_top, "SKIP_WORTH", 0)
 
 
 def memory_keywords(index: Index) -> MemoryKeywords:
