@@ -7,6 +7,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 from index_fixture import BuiltIndex
 
@@ -14,9 +15,9 @@ from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
 from indexer.store import bm25_top, keyword_files
-from indexer.store.bm25 import K1, Keywords, TermPostings
-from indexer.store.bm25_top import pruned
-from indexer.store.fts_tokens import SAME_TOKEN
+from indexer.store.bm25 import K1, Base, Keywords, TermPostings
+from indexer.store.bm25_top import Part, pruned
+from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
@@ -134,6 +135,30 @@ def test_a_bound_below_a_terms_share_loses_rows_of_the_top(
     """The check the rankings above rest on: with bounds a fifth of idf · (k1 + 1), rows are missed."""
     monkeypatch.setattr(TermPostings, "bound", property(lambda postings: postings.idf * (K1 + 1) / 5))
     assert mismatched_tops(built_index.index)
+
+
+def test_a_row_rewritten_in_place_is_scored_by_its_new_terms_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its base postings are deleted, its delta ones count: also where a skipped term is looked up."""
+    monkeypatch.setattr(bm25_top, "FIRST_CANDIDATES", 1)  # the rare term scored, the common one skipped
+    tokenizer, vocabulary = FtsTokenizer(), Vocabulary([])
+    stored = [
+        (row, "", " ".join(["common"] * (row % 4 == 0) + ["rare"] * (row % 50 == 0) + [f"n{row}"]))
+        for row in range(1000)
+    ]
+    base = Base.build(tokenizer.postings(stored, vocabulary), len(vocabulary))
+    keywords = Keywords.of_base(base, vocabulary, 0).apply(
+        np.array([0]), tokenizer.postings([(0, "", "rare")], vocabulary), 1
+    )
+    terms = [keywords.postings(term, 1.0) for term in ("common", "rare")]
+    parts: list[Part] = [postings for postings in terms if postings is not None]
+    totals: dict[int, float] = {}
+    for postings in terms:
+        assert postings is not None
+        for row, share in zip(*postings.scores(), strict=True):
+            totals[int(row)] = totals.get(int(row), 0.0) + float(share)
+    best = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:3]
+    assert best[0][0] == 0, "the rewritten row, one token long, has the best share of the rare term"
+    assert pruned(parts, None, 3, {}) == best
 
 
 def test_term_frequencies_count_passages_using_the_term_in_their_text(built_index: BuiltIndex) -> None:
