@@ -7,16 +7,20 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 from index_fixture import BuiltIndex
 
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
-from indexer.store import keyword_files
-from indexer.store.bm25 import Keywords
-from indexer.store.fts_tokens import SAME_TOKEN
+from indexer.store import bm25_top, keyword_files
+from indexer.store.bm25 import K1, Base, Keywords, TermPostings
+from indexer.store.bm25_top import Part, pruned
+from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
+from indexer.text.normalize import normalize_for_search
+from indexer.text.tokenize import tokenize_for_search
 
 TOP = 200
 # Literal query term lists, as the searcher passes them: words, sub-words and the cases FTS5's tokenizer
@@ -36,6 +40,22 @@ QUERIES = [
     ["一", "二", "三"],
 ]
 FILTERS = [Filters(), Filters(year_from=2024), Filters(doc_types=(DocType.REPORT,))]
+# A pasted paragraph, as the searcher splits it: dozens of terms, rare and common, for the pruned top k.
+PARAGRAPH = tokenize_for_search(
+    normalize_for_search(
+        "一年来，我们深入学习贯彻习近平新时代中国特色社会主义思想，坚定维护以习近平同志为核心的党中央权威和"
+        "集中统一领导，把党的领导贯穿政府工作各方面全过程，全面贯彻落实党的二十大和二十届二中、三中全会精神，"
+        "按照党中央决策部署，主要做了以下工作。"
+    )
+)
+PARAGRAPH_TOPS = [1, 3, 6, 10, 100]
+
+
+@pytest.fixture(autouse=True)
+def prune_as_in_a_large_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture's postings lists are short: skip terms whenever the bounds allow, as a million
+    passages' long lists make worth it, so every ranking below goes through the pruned top k."""
+    monkeypatch.setattr(bm25_top, "SKIP_WORTH", 0)
 
 
 def memory_keywords(index: Index) -> MemoryKeywords:
@@ -56,11 +76,9 @@ def assert_same_ranking(expected: list[tuple[int, float]], found: list[tuple[int
 def assert_matches_fts(index: Index) -> None:
     """Every query and filter ranks as FTS5 ranks, and the statistics BM25 uses are FTS5's own."""
     memory = memory_keywords(index)
-    for terms in QUERIES:
+    for terms, k in [*((terms, TOP) for terms in QUERIES), *((PARAGRAPH, k) for k in PARAGRAPH_TOPS)]:
         for filters in FILTERS:
-            assert_same_ranking(
-                index.keywords.search(terms, filters, TOP), memory.search(terms, filters, TOP)
-            )
+            assert_same_ranking(index.keywords.search(terms, filters, k), memory.search(terms, filters, k))
     with closing(sqlite3.connect(index.database.path)) as connection:
         connection.execute("CREATE VIRTUAL TABLE temp.rows USING fts5vocab(main, chunk_terms, row)")
         frequencies = dict(connection.execute("SELECT term, doc FROM temp.rows").fetchall())
@@ -79,6 +97,74 @@ def test_rankings_and_statistics_equal_fts5(built_index: BuiltIndex) -> None:
     assert len(memory.search(["对外开放"], Filters(), TOP)) == 21, "the fixture holds the term"
     assert memory.tokenizer.tokens("9.8") == ("9", "8") and memory.tokenizer.tokens("GDP") == ("gdp",)
     assert_matches_fts(built_index.index)
+
+
+def mismatched_tops(index: Index) -> list[tuple[int, Filters]]:
+    """The k and filters for which the paragraph's top k differs from FTS5's."""
+    memory, found = memory_keywords(index), []
+    for k in PARAGRAPH_TOPS:
+        for filters in FILTERS:
+            try:
+                assert_same_ranking(
+                    index.keywords.search(PARAGRAPH, filters, k), memory.search(PARAGRAPH, filters, k)
+                )
+            except AssertionError:
+                found.append((k, filters))
+    return found
+
+
+def test_a_pasted_paragraph_skips_terms_for_a_short_top_and_scores_all_for_a_long_one(
+    built_index: BuiltIndex,
+) -> None:
+    index = built_index.index
+    parts = memory_keywords(index).parts(PARAGRAPH)
+    assert len(parts) >= 30 and all(isinstance(part, TermPostings) for part in parts)
+    matched = len(index.keywords.search(PARAGRAPH, Filters(), 100_000))
+    assert pruned(parts, None, 5, {}) is not None, "the rarest terms settle the top 5"
+    assert pruned(parts, None, matched, {}) is None, "every matching row is wanted: no term skipped"
+    assert mismatched_tops(index) == []
+    assert_same_ranking(
+        index.keywords.search(PARAGRAPH, Filters(), matched),
+        memory_keywords(index).search(PARAGRAPH, Filters(), matched),
+    )
+
+
+def test_a_bound_below_a_terms_share_loses_rows_of_the_top(
+    built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check the rankings above rest on: with bounds a fifth of idf · (k1 + 1), rows are missed."""
+    monkeypatch.setattr(TermPostings, "bound", property(lambda postings: postings.idf * (K1 + 1) / 5))
+    assert mismatched_tops(built_index.index)
+
+
+def test_rows_rewritten_in_place_are_scored_by_their_new_terms_now_and_in_the_next_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their base postings are deleted, their delta ones count: also where a skipped term is looked up."""
+    monkeypatch.setattr(bm25_top, "FIRST_CANDIDATES", 1)  # the rare term scored, the common one skipped
+    tokenizer, vocabulary = FtsTokenizer(), Vocabulary([])
+    stored = [
+        (row, "", " ".join(["common"] * (row % 4 == 0) + ["rare"] * (row % 50 == 0) + [f"n{row}"]))
+        for row in range(1000)
+    ]
+    base = Base.build(tokenizer.postings(stored, vocabulary), len(vocabulary))
+    keywords = Keywords.of_base(base, vocabulary, 0).apply(
+        np.array([0, 4]), tokenizer.postings([(0, "", "rare"), (4, "", "rare common")], vocabulary), 1
+    )
+    terms = [keywords.postings(term, 1.0) for term in ("common", "rare")]
+    parts: list[Part] = [postings for postings in terms if postings is not None]
+    totals: dict[int, float] = {}
+    for postings in terms:
+        assert postings is not None
+        for row, share in zip(*postings.scores(), strict=True):
+            totals[int(row)] = totals.get(int(row), 0.0) + float(share)
+    best = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:3]
+    assert {0, 4} <= {row for row, _ in best}, "the rewritten rows are short: the rare term weighs most there"
+    assert pruned(parts, None, 3, {}) == best
+    # The next snapshot: the rows' postings come after the base's, and are sorted back into their place.
+    merged = Keywords.of_base(Base.build(keywords.merged(), len(vocabulary)), vocabulary, 2)
+    again: list[Part] = [p for p in (merged.postings(term, 1.0) for term in ("common", "rare")) if p]
+    assert pruned(again, None, 3, {}) == best
 
 
 def test_term_frequencies_count_passages_using_the_term_in_their_text(built_index: BuiltIndex) -> None:

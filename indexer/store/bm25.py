@@ -32,7 +32,8 @@ TERMS_FILE = "terms.txt"
 @dataclass(frozen=True)
 class Base:
     """Postings by term (`term_start` into the posting arrays) and by row id (`row_start` into
-    `row_terms`, what a deleted row subtracts from the document frequencies)."""
+    `row_terms`, what a deleted row subtracts from the document frequencies). Rows ascend within each
+    term's run, so a top-k looks up its candidates there (`TermPostings.scores_at`)."""
 
     term_start: np.ndarray
     posting_rows: np.ndarray
@@ -46,12 +47,12 @@ class Base:
     @classmethod
     def build(cls, postings: Postings, vocabulary_size: int) -> Base:
         """From postings in any order."""
-        terms = postings.terms
-        size = int(max(postings.row_ids.max(initial=-1), postings.rows.max(initial=-1))) + 1
-        by_term = np.argsort(terms, kind="stable")
-        rows = postings.rows
+        terms, rows = postings.terms, postings.rows
+        size = int(max(postings.row_ids.max(initial=-1), rows.max(initial=-1))) + 1
         # A rebuild reads the rows in order: its postings are grouped by row already.
-        by_row = slice(None) if np.all(rows[1:] >= rows[:-1]) else np.argsort(rows, kind="stable")
+        in_order = bool(np.all(rows[1:] >= rows[:-1]))
+        by_term = np.argsort(terms, kind="stable") if in_order else np.lexsort((rows, terms))
+        by_row = slice(None) if in_order else np.argsort(rows, kind="stable")
         lengths = np.zeros(size, dtype=np.int32)
         lengths[postings.row_ids] = postings.lengths
         present = np.zeros(size, dtype=bool)
@@ -74,8 +75,8 @@ class Base:
     @classmethod
     def load(cls, folder: Path) -> Base:
         """Memory-mapped: only the postings of the terms searched are read from disk."""
-        arrays = {
-            field.name: np.load(folder / f"{field.name}.npy", mmap_mode="r")
+        arrays = {  # plain arrays over the maps: indexing a np.memmap costs microseconds a call
+            field.name: np.asarray(np.load(folder / f"{field.name}.npy", mmap_mode="r"))
             for field in dataclasses.fields(cls)
         }
         return cls(**arrays)
@@ -171,33 +172,17 @@ class Keywords:
     def any_deleted(self) -> bool:
         return bool(self.deleted.any())
 
-    def term_scores(self, term: str, heading_weight: float) -> tuple[np.ndarray, np.ndarray]:
-        """Rows holding `term` (one FTS5 token) and its share of their BM25 score."""
+    def postings(self, term: str, heading_weight: float) -> TermPostings | None:
+        """The postings of `term` (one FTS5 token) and its weight; None for a term no row holds."""
         number = self.vocabulary.ids.get(term)
         if number is None or number >= len(self.frequencies) or self.rows == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        base, delta = self.base, self.delta
-        rows_, heading, body, lengths = [], [], [], []
-        if number + 1 < len(base.term_start):
-            window = slice(base.term_start[number], base.term_start[number + 1])
-            rows = np.asarray(base.posting_rows[window], dtype=np.int64)
-            live = ~self.deleted[rows] if self.any_deleted else slice(None)
-            rows_.append(rows[live])
-            heading.append(base.posting_heading[window][live])
-            body.append(base.posting_body[window][live])
-            lengths.append(base.lengths[rows[live]])
-        window = slice(*np.searchsorted(delta.terms, [number, number + 1]))
-        rows_.append(delta.rows[window])
-        heading.append(delta.heading[window])
-        body.append(delta.body[window])
-        lengths.append(delta.lengths[np.searchsorted(delta.row_ids, delta.rows[window])])
+            return None
+        inside = number + 1 < len(self.base.term_start)
+        base = slice(*self.base.term_start[number : number + 2].tolist()) if inside else slice(0, 0)
+        delta = slice(*np.searchsorted(self.delta.terms, [number, number + 1]).tolist())
         found = int(self.frequencies[number])
         idf = float(np.log((self.rows - found + 0.5) / (found + 0.5)))
-        idf = idf if idf > 0 else IDF_FLOOR
-        tf = heading_weight * np.concatenate(heading).astype(np.float64) + np.concatenate(body)
-        average = self.tokens / self.rows
-        norm = K1 * (1 - B + B * np.concatenate(lengths) / average)
-        return np.concatenate(rows_), idf * (tf * (K1 + 1)) / (tf + norm)
+        return TermPostings(self, base, delta, idf if idf > 0 else IDF_FLOOR, heading_weight)
 
     def merged(self) -> Postings:
         """Every live posting, for the next snapshot."""
@@ -234,25 +219,69 @@ class Keywords:
         return cls.of_base(base, vocabulary, generation)
 
 
-def top(
-    parts: list[tuple[np.ndarray, np.ndarray]], allowed: np.ndarray | None, k: int
-) -> list[tuple[int, float]]:
-    """Scores summed per row over the query's terms, in their order (as FTS5 adds them), best k first."""
-    if not parts or sum(len(rows) for rows, _ in parts) == 0:
-        return []
-    size = max(int(rows.max(initial=-1)) for rows, _ in parts) + 1
-    total = np.zeros(size)
-    matched = np.zeros(size, dtype=bool)  # a byte a row: 8x less to scan for the candidates than `total`
-    for rows, scores in parts:
-        total[rows] += scores  # a term's rows are distinct
-        matched[rows] = True
-    if allowed is not None:
-        mask = np.zeros(size, dtype=bool)
-        mask[allowed[allowed < size]] = True
-        matched &= mask
-    candidates = np.flatnonzero(matched)
-    if len(candidates) > k:
-        candidates = candidates[np.argpartition(-total[candidates], k - 1)[:k]]
-    order = np.lexsort((candidates, -total[candidates]))
-    best = candidates[order]
-    return list(zip(best.tolist(), total[best].tolist(), strict=True))
+@dataclass(frozen=True)
+class TermPostings:
+    """One query term's postings in a generation (`base` and `delta` windows) and the weights of its
+    BM25 share. The share is below `bound` in every row, as tf saturates: what lets a top-k skip rows."""
+
+    keywords: Keywords
+    base: slice
+    delta: slice
+    idf: float
+    heading_weight: float
+
+    @property
+    def bound(self) -> float:
+        return self.idf * (K1 + 1)
+
+    @property
+    def size(self) -> int:
+        """Postings to read to score them all (deleted ones included)."""
+        return self.base.stop - self.base.start + self.delta.stop - self.delta.start
+
+    def scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live row holding the term and the term's share of its score: base rows, then delta rows."""
+        keywords, base = self.keywords, self.keywords.base
+        rows = np.asarray(base.posting_rows[self.base], dtype=np.int64)
+        live = ~keywords.deleted[rows] if keywords.any_deleted else slice(None)
+        rows = rows[live]
+        shares = self._shares(
+            base.posting_heading[self.base][live], base.posting_body[self.base][live], base.lengths[rows]
+        )
+        added, weights = self._delta_scores()
+        return np.concatenate([rows, added]), np.concatenate([shares, weights])
+
+    def scores_at(self, rows: np.ndarray) -> np.ndarray:
+        """The term's share of the score of each of `rows` (ascending), 0 where absent. A term's base rows
+        ascend (`Base`): only the candidates are looked up, not the whole list read."""
+        keywords, base = self.keywords, self.keywords.base
+        shares = np.zeros(len(rows))
+        run = base.posting_rows[self.base]
+        if len(run) and len(rows):
+            at = np.searchsorted(run, rows.astype(run.dtype))
+            hit = np.flatnonzero(run[np.minimum(at, len(run) - 1)] == rows)
+            if keywords.any_deleted:
+                hit = hit[~keywords.deleted[rows[hit]]]
+            found = at[hit] + self.base.start
+            shares[hit] = self._shares(
+                base.posting_heading[found], base.posting_body[found], base.lengths[rows[hit]]
+            )
+        if self.delta.stop == self.delta.start or not len(rows):
+            return shares
+        added, weights = self._delta_scores()
+        if len(added):
+            at = np.minimum(np.searchsorted(rows, added), len(rows) - 1)
+            hit = np.flatnonzero(rows[at] == added)
+            shares[at[hit]] = weights[hit]  # never a row live in the base too (`Keywords.apply`)
+        return shares
+
+    def _delta_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        delta = self.keywords.delta
+        added = delta.rows[self.delta]
+        lengths = delta.lengths[np.searchsorted(delta.row_ids, added)]
+        return added, self._shares(delta.heading[self.delta], delta.body[self.delta], lengths)
+
+    def _shares(self, heading: np.ndarray, body: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        tf = self.heading_weight * heading.astype(np.float64) + body
+        norm = K1 * (1 - B + B * lengths / (self.keywords.tokens / self.keywords.rows))
+        return self.idf * (tf * (K1 + 1)) / (tf + norm)

@@ -13,7 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from indexer.records import Filters
-from indexer.store.bm25 import Keywords, top
+from indexer.store.bm25 import Keywords
+from indexer.store.bm25_top import Part, top
 from indexer.store.catalog import Catalog
 from indexer.store.fts_tokens import FtsTokenizer
 from indexer.store.keywords import HEADING_WEIGHT, KeywordIndex
@@ -71,14 +72,20 @@ class MemoryKeywords:
         self.tokenizer = tokenizer
 
     def search(self, terms: Sequence[str], filters: Filters, k: int) -> Ranked:
-        parts = []
-        for term in dict.fromkeys(terms):  # as the MATCH string has them: each once, in order
+        return top(self.parts(terms), self.catalog.allowed_rows(filters), k)
+
+    def parts(self, terms: Sequence[str]) -> list[Part]:
+        """What each term adds to the scores, as the MATCH string has the terms: each once, in order."""
+        parts: list[Part] = []
+        for term in dict.fromkeys(terms):
             tokens = self.tokenizer.tokens(term)
             if len(tokens) == 1:
-                parts.append(self.keywords.term_scores(tokens[0], HEADING_WEIGHT))
+                postings = self.keywords.postings(tokens[0], HEADING_WEIGHT)
+                if postings is not None:
+                    parts.append(postings)
             elif tokens:  # none: punctuation, which FTS5 drops from the query
                 parts.append(self.fts.phrase_scores(term))
-        return top(parts, self.catalog.allowed_rows(filters), k)
+        return parts
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         return self.keywords.rows, self.fts.body_frequencies(terms)
