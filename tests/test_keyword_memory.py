@@ -3,6 +3,7 @@ every way of opening an index: kept, replayed from the log, loaded from a snapsh
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -15,7 +16,7 @@ from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
 from indexer.store import bm25_top, keyword_files
-from indexer.store.bm25 import K1, Base, Keywords, TermPostings
+from indexer.store.bm25 import K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
 from indexer.store.bm25_top import Part, pruned
 from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
@@ -216,7 +217,7 @@ def test_a_reopened_index_replays_the_log_onto_its_snapshot(
     assert sorted(index_dir.glob("keywords-*")) == before  # replayed, not rebuilt
 
 
-@pytest.mark.parametrize("damage", ["delete", "truncate"])
+@pytest.mark.parametrize("damage", ["delete", "truncate", "older format"])
 def test_a_missing_or_damaged_snapshot_is_rebuilt(
     writable_index: BuiltIndex, model_dir: Path, damage: str
 ) -> None:
@@ -226,11 +227,14 @@ def test_a_missing_or_damaged_snapshot_is_rebuilt(
     target = snapshot / "posting_rows.npy"
     if damage == "delete":
         target.unlink()
-    else:
+    elif damage == "truncate":
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    else:  # written before rows were kept in order within each term
+        (snapshot / "meta.json").write_text(json.dumps({"generation": Keywords.load(snapshot).generation}))
     reopened = Index(IndexConfig(index_dir, model_dir))
     assert_matches_fts(reopened)
     assert Keywords.load(snapshot).rows == memory_keywords(reopened).keywords.rows  # written again
+    assert json.loads((snapshot / "meta.json").read_text())["format"] == SNAPSHOT_FORMAT
 
 
 def test_terms_taken_as_they_are_are_what_fts5_indexes() -> None:

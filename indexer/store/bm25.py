@@ -26,6 +26,9 @@ K1 = 1.2
 B = 0.75
 IDF_FLOOR = 1e-6
 META_FILE = "meta.json"
+# Snapshots of another format are rebuilt. 2: rows ascending within each term (bm25_top finds rows by
+# binary search; snapshots merged by earlier code may hold them out of order).
+SNAPSHOT_FORMAT = 2
 TERMS_FILE = "terms.txt"
 
 
@@ -205,12 +208,16 @@ class Keywords:
         clean = self.delta.rows.size == 0 and not self.deleted.any() and len(self.base.term_start) == size + 1
         (self.base if clean else Base.build(self.merged(), size)).save(folder)
         (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms[:size]), encoding="utf-8")
-        (folder / META_FILE).write_text(json.dumps({"generation": self.generation}))
+        meta = {"generation": self.generation, "format": SNAPSHOT_FORMAT}
+        (folder / META_FILE).write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path) -> Keywords:
         """A saved snapshot; ValueError or OSError when it is incomplete or damaged."""
-        generation = json.loads((folder / META_FILE).read_text())["generation"]
+        meta = json.loads((folder / META_FILE).read_text())
+        if meta.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"keyword snapshot {folder} is of format {meta.get('format')}")
+        generation = meta["generation"]
         text = (folder / TERMS_FILE).read_text(encoding="utf-8")
         vocabulary = Vocabulary(text.split("\n") if text else [])
         base = Base.load(folder)
