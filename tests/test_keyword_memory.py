@@ -20,6 +20,7 @@ from indexer.store.bm25 import K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
 from indexer.store.bm25_top import Part, pruned
 from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
+from indexer.store.vector_log import VectorLog
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
 
@@ -266,3 +267,17 @@ def test_a_large_index_snapshots_beside_the_searches_and_moves_onto_it(
     assert (writable_index.index_dir / f"keywords-{generation}").is_dir()
     assert memory_keywords(index).keywords.delta.rows.size == 0  # the snapshot is what searches read now
     assert_matches_fts(index)
+
+
+def test_the_log_stays_whole_for_a_store_without_a_snapshot_on_record(writable_index: BuiltIndex) -> None:
+    """An index from before readers were recorded: its dense snapshot is older than the keyword one, so
+    trimming the log to the keyword snapshot would force a full dense rebuild on the next open."""
+    database = writable_index.index.database
+    log = VectorLog(database)
+    start, generation = log.start(), writable_index.index.catalog.generation()
+    with database.transaction() as connection:
+        connection.execute("DELETE FROM vector_log_readers WHERE reader = 'vectors'")
+    log.trim("keywords", generation + 5)
+    assert log.start() == start
+    log.trim("vectors", generation + 5)
+    assert log.start() == generation + 5

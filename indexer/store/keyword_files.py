@@ -36,7 +36,6 @@ from indexer.store.vector_files import (
 from indexer.store.vector_log import VectorLog
 
 PREFIX = "keywords-"
-READER = "keywords"
 # Rows tokenized at once while rebuilding.
 READ_BATCH = 20_000
 
@@ -140,7 +139,7 @@ class KeywordFiles:
         def save(swap: bool) -> None:
             folder = self.index_dir / f"{PREFIX}{keywords.generation}"
             write_snapshot(keywords, folder)
-            self.log.trim(READER, keywords.generation)
+            self.log.trim("keywords", keywords.generation)
             self._remove_stale(keywords.generation)
             if swap:  # unless something newer was loaded meanwhile; the next replay brings it forward
                 fresh = Loaded(Keywords.load(folder))

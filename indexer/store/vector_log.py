@@ -25,6 +25,10 @@ SCHEMA = (
 )
 
 
+# The stores that replay the log from a snapshot of their own; one without a snapshot yet holds it all.
+READERS = ("vectors", "keywords")
+
+
 class VectorLog(Stored):
     """The `vector_changes` table: (generation, row id) of every chunk row added or removed."""
 
@@ -80,7 +84,8 @@ class VectorLog(Stored):
         """`reader` saved a snapshot of generation `upto`: forget what every reader's snapshot holds."""
         with self.database.transaction() as connection:
             connection.execute("INSERT OR REPLACE INTO vector_log_readers VALUES (?, ?)", (reader, upto))
-            (held,) = connection.execute("SELECT min(generation) FROM vector_log_readers").fetchone()
+            saved = dict(connection.execute("SELECT reader, generation FROM vector_log_readers").fetchall())
+            held = min(saved.get(name, self.start()) for name in READERS)
             if held > self.start():
                 connection.execute("DELETE FROM vector_changes WHERE generation <= ?", (held,))
                 connection.execute("DELETE FROM vector_log_start")
