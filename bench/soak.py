@@ -37,7 +37,7 @@ from server import (
     wait_until_ready,
 )
 
-from indexer.embedding.hardware import NATIVE_BF16_FLAGS, cpu_capability, cpu_flags, resolve_precision
+from indexer.embedding.hardware import NATIVE_BF16_FLAGS, cpu_capability, cpu_flags, resolve_engine
 
 MAX_REQUESTS = 200_000
 CLIENTS = 8
@@ -212,9 +212,10 @@ def memory_summary(memory: list[tuple[float, float]], warmup: float) -> list[str
 def report(tally: Tally, rate: float, duration: float, warmup: float, elapsed: float) -> str:
     measured = [value for values in tally.latencies.values() for value in values]
     bf16_flags = " ".join(sorted(cpu_flags() & NATIVE_BF16_FLAGS)) or "-"
+    engine = resolve_engine("auto", "auto", "cpu")
     lines = [
         f"cpu {cpu_capability()}, native bf16 flags: {bf16_flags}, "
-        f"precision {resolve_precision('auto', 'cpu')}",
+        f"engine {engine.runtime} {engine.precision}",
         f"{tally.requests} requests in {elapsed:.0f} s ({tally.requests / elapsed:.2f}/s, asked {rate}/s for "
         f"{duration:.0f} s), {sum(tally.errors.values())} errors",
         f"after the warm-up: p50 {percentile(measured, 0.5):.0f} ms, p99 {percentile(measured, 0.99):.0f} ms",
