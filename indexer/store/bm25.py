@@ -149,11 +149,12 @@ class Keywords:
             - int(delta.lengths[~kept_rows].sum())
             + int(added.lengths.sum())
         )
-        order = np.argsort(np.concatenate([delta.terms[kept], added.terms]), kind="stable")
+        terms = np.concatenate([delta.terms[kept], added.terms])
+        order = np.argsort(terms, kind="stable")
         row_ids = np.concatenate([delta.row_ids[kept_rows], added.row_ids])
         row_order = np.argsort(row_ids)
         postings = Postings(
-            np.concatenate([delta.terms[kept], added.terms])[order],
+            terms[order],
             np.concatenate([delta.rows[kept], added.rows])[order],
             np.concatenate([delta.heading[kept], added.heading])[order],
             np.concatenate([delta.body[kept], added.body])[order],
@@ -205,7 +206,7 @@ class Keywords:
     def save(self, folder: Path) -> None:
         """The snapshot of this generation, written into `folder` (the caller renames it into place)."""
         size = len(self.frequencies)  # the terms known to this state: the writer may have added more since
-        clean = self.delta.rows.size == 0 and not self.deleted.any() and len(self.base.term_start) == size + 1
+        clean = self.delta.rows.size == 0 and not self.any_deleted and len(self.base.term_start) == size + 1
         (self.base if clean else Base.build(self.merged(), size)).save(folder)
         (folder / TERMS_FILE).write_text("\n".join(self.vocabulary.terms[:size]), encoding="utf-8")
         meta = {"generation": self.generation, "format": SNAPSHOT_FORMAT}

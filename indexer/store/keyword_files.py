@@ -28,10 +28,9 @@ from indexer.store.database import Database, in_batches
 from indexer.store.fts_tokens import FtsTokenizer, Postings, Vocabulary
 from indexer.store.vector_files import (
     SMALL_STORE,
-    SNAPSHOT_CHANGES,
-    SNAPSHOT_SHARE,
     STALE_TEMPORARY_SECONDS,
     TEMPORARY_SUFFIX,
+    snapshot_due,
 )
 from indexer.store.vector_log import VectorLog
 
@@ -68,8 +67,9 @@ class KeywordFiles:
             if current is None or not self._replay(current, generation):
                 current = self._open(generation)
             self._current = current
-            if self._snapshot_due(current):
-                self._save(current, background=current.keywords.rows >= SMALL_STORE)
+            rows = current.keywords.rows
+            if snapshot_due(rows, current.unsaved, current.rebuilt, self._saving, SMALL_STORE):
+                self._save(current, background=rows >= SMALL_STORE)
             return current.keywords
 
     def _replay(self, loaded: Loaded, generation: int) -> bool:
@@ -118,16 +118,6 @@ class KeywordFiles:
         parts.clear()  # the concatenated arrays only, while the base is sorted out of them
         base = Base.build(Postings(*fields), len(vocabulary))
         return Loaded(Keywords.of_base(base, vocabulary, generation), rebuilt=True)
-
-    def _snapshot_due(self, loaded: Loaded) -> bool:
-        if loaded.rebuilt:
-            return True
-        if self._saving is not None and self._saving.is_alive():
-            return False
-        size = loaded.keywords.rows
-        return loaded.unsaved > 0 and (
-            size < SMALL_STORE or loaded.unsaved >= min(SNAPSHOT_CHANGES, size * SNAPSHOT_SHARE)
-        )
 
     def _save(self, loaded: Loaded, background: bool) -> None:
         """Write the snapshot of the loaded generation: a rebuild at once, routine ones of a large index

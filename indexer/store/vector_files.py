@@ -40,6 +40,17 @@ SNAPSHOT_CHANGES = 20_000
 SNAPSHOT_SHARE = 0.05
 
 
+def snapshot_due(size: int, unsaved: int, rebuilt: bool, saving: threading.Thread | None, small: int) -> bool:
+    """Whether a store of `size` rows, `unsaved` of them changed since its snapshot, is written now: a
+    rebuild at once; otherwise, unless a save is still running, after every change below `small` rows
+    (each store passes its own SMALL_STORE), else once enough has changed."""
+    if rebuilt:
+        return True
+    if saving is not None and saving.is_alive():
+        return False
+    return unsaved > 0 and (size < small or unsaved >= min(SNAPSHOT_CHANGES, size * SNAPSHOT_SHARE))
+
+
 @dataclass
 class Loaded:
     """The store in memory, the generation it reflects, and rows changed since its snapshot on disk."""
@@ -69,7 +80,7 @@ class VectorFiles:
             if current is None or not self._replay(current, generation, dimension):
                 current = self._open(generation, dimension)
             self._current = current
-            if self._snapshot_due(current):
+            if snapshot_due(len(current.store), current.unsaved, current.rebuilt, self._saving, SMALL_STORE):
                 if resolve_kind(self.kind, len(current.store)) != current.store.kind:
                     current = self._current = self._rebuild(generation, dimension)
                 self._save(current, background=len(current.store) >= SMALL_STORE)
@@ -121,16 +132,6 @@ class VectorFiles:
         for ids, vectors in self.embeddings.batches(dimension()):
             store.add(ids, vectors)
         return Loaded(store, generation, unsaved=max(len(store), 1), rebuilt=True)
-
-    def _snapshot_due(self, loaded: Loaded) -> bool:
-        size = len(loaded.store)
-        if loaded.rebuilt:
-            return True
-        if self._saving is not None and self._saving.is_alive():
-            return False
-        return loaded.unsaved > 0 and (
-            size < SMALL_STORE or loaded.unsaved >= min(SNAPSHOT_CHANGES, size * SNAPSHOT_SHARE)
-        )
 
     def _save(self, loaded: Loaded, background: bool) -> None:
         """Write the snapshot of the loaded generation: a rebuild at once (it must not be lost if the

@@ -85,8 +85,9 @@ class VectorLog(Stored):
         with self.database.transaction() as connection:
             connection.execute("INSERT OR REPLACE INTO vector_log_readers VALUES (?, ?)", (reader, upto))
             saved = dict(connection.execute("SELECT reader, generation FROM vector_log_readers").fetchall())
-            held = min(saved.get(name, self.start()) for name in READERS)
-            if held > self.start():
+            start = self.start()
+            held = min(saved.get(name, start) for name in READERS)
+            if held > start:
                 connection.execute("DELETE FROM vector_changes WHERE generation <= ?", (held,))
                 connection.execute("DELETE FROM vector_log_start")
                 connection.execute("INSERT INTO vector_log_start VALUES (?)", (held,))
