@@ -86,7 +86,10 @@ def assert_matches_fts(index: Index) -> None:
         frequencies = dict(connection.execute("SELECT term, doc FROM temp.rows").fetchall())
         (tokens,) = connection.execute("SELECT sum(cnt) FROM temp.rows").fetchone()
         (rows,) = connection.execute("SELECT count(*) FROM chunk_terms").fetchone()
+        connection.execute("CREATE VIRTUAL TABLE temp.columns USING fts5vocab(main, chunk_terms, col)")
+        in_text = dict(connection.execute("SELECT term, doc FROM temp.columns WHERE col = 'body'").fetchall())
     state = memory.keywords
+    assert memory.term_frequencies(list(state.vocabulary.terms)) == (rows, in_text)
     assert (state.rows, state.tokens) == (rows, tokens or 0)
     held = {
         term: int(state.frequencies[i]) for term, i in state.vocabulary.ids.items() if state.frequencies[i]

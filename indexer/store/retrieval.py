@@ -88,4 +88,5 @@ class MemoryKeywords:
         return parts
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        return self.keywords.rows, self.fts.body_frequencies(terms)
+        frequencies = {term: self.keywords.body_frequency(term) for term in dict.fromkeys(terms)}
+        return self.keywords.rows, {term: found for term, found in frequencies.items() if found}
