@@ -46,8 +46,11 @@ class GraphEncoder:
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         # All texts at once: the tokenizer runs in parallel in Rust, a small part of the model's time.
         ids = self._tokenizer.ids([prompt + text for text in texts] if prompt else texts)
-        for batch in length_batches(ids, self._query_batch_size if query else self.batch_size):
-            vectors[batch.rows] = self._runner(batch.input_ids, batch.attention_mask)
+        batches = list(length_batches(ids, self._query_batch_size if query else self.batch_size))
+        for number, batch in enumerate(batches, 1):
+            # A query's batch is small: only a call of passages leaves working memory worth giving back.
+            last = number == len(batches) and not query
+            vectors[batch.rows] = self._runner(batch.input_ids, batch.attention_mask, last)
             if progress is not None:
                 progress(len(batch.rows))
         return vectors

@@ -17,7 +17,10 @@ from indexer.errors import ModelNotFound
 
 
 class GraphRunner(Protocol):
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, last: bool = False) -> np.ndarray:
+        """Unit vectors of a batch; `last`: the final batch of a call, after which the runtime may give
+        back the working memory that the call's largest batches needed."""
+        ...
 
 
 def cpu_threads() -> int:
@@ -41,9 +44,14 @@ class OnnxRuntimeRunner:
         # Idle threads sleep rather than spin: the CPUs are shared with the server, FAISS and other work.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        # The memory arena keeps what the longest batches needed (measured: 414 MB after 100 passages, 14 MB
+        # once shrunk, at no cost in speed when shrunk once per call rather than after every batch).
+        self._shrink = onnxruntime.RunOptions()
+        self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        outputs = self._session.run(None, {INPUTS[0]: input_ids, INPUTS[1]: attention_mask})
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, last: bool = False) -> np.ndarray:
+        feed = {INPUTS[0]: input_ids, INPUTS[1]: attention_mask}
+        outputs = self._session.run(None, feed, self._shrink if last else None)
         return np.asarray(outputs[0], dtype=np.float32)
 
 
@@ -65,7 +73,7 @@ class OpenVinoRunner:
         self._request = self._compiled.create_infer_request()
         self._lock = threading.Lock()
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, last: bool = False) -> np.ndarray:
         with self._lock:
             result = self._request.infer({INPUTS[0]: input_ids, INPUTS[1]: attention_mask})
             return np.array(result[self._compiled.output(0)], dtype=np.float32)

@@ -26,6 +26,9 @@ from indexer.text.tokenize import tokenize_for_search
 
 # How many candidates each side contributes before fusion, collapsing and paging.
 CANDIDATE_POOL = 200
+# The words of a pasted paragraph the keyword side ranks by: its rarest, as Lucene's MoreLikeThis keeps
+# 25. The words every report uses add little to the ranking and most of its cost (their posting lists).
+MAX_KEYWORD_TERMS = 32
 # Ranked candidates whose document and signature are read at a time while the page fills: a page of ten
 # rarely needs more than one read.
 COLLAPSE_WINDOW = 50
@@ -175,7 +178,7 @@ class Searcher:
         keyword: Ranked = []
         semantic: Ranked = []
         if options.mode in ("keyword", "hybrid"):
-            keyword = self.keywords.search(tokenize_for_search(normalized), options.filters, CANDIDATE_POOL)
+            keyword = self.keywords.search(self.keyword_terms(normalized), options.filters, CANDIDATE_POOL)
         if options.mode in ("semantic", "hybrid"):
             if vector is None:
                 vector = self.encoder.embed_query([normalized])[0]
@@ -185,6 +188,15 @@ class Searcher:
         if options.mode == "semantic":
             return semantic
         return fuse(keyword, semantic, keyword_weight(normalized))
+
+    def keyword_terms(self, normalized: str) -> list[str]:
+        """The query's words in order; of a long one, only the MAX_KEYWORD_TERMS used by fewest passages."""
+        terms = list(dict.fromkeys(tokenize_for_search(normalized)))
+        if len(terms) <= MAX_KEYWORD_TERMS:
+            return terms
+        _, frequencies = self.keywords.term_frequencies(terms)
+        rarest = set(sorted(terms, key=lambda term: frequencies.get(term, 0))[:MAX_KEYWORD_TERMS])
+        return [term for term in terms if term in rarest]
 
     def page(self, ranked: Ranked, highlighting: Highlighting, options: SearchOptions) -> SearchPage:
         """The requested page of the collapsed ranking; only its hits are read in full and highlighted.
@@ -203,6 +215,7 @@ class Searcher:
         """The first `wanted` candidates in rank order once near-duplicates are folded into the first of
         them and each report has at most `per_document`."""
         kept: list[Candidate] = []
+        copies: dict[bytes, Candidate] = {}  # kept candidates by signature: an exact copy needs no comparing
         per_document: dict[str, int] = {}
         examined = 0
         while len(kept) < wanted and examined < len(ranked):
@@ -215,10 +228,11 @@ class Searcher:
                 if row not in keys:
                     continue
                 doc_id, signature = keys[row]
-                candidate = Candidate(
-                    row, doc_id, score, from_blob(signature) if options.dedupe else frozenset()
-                )
-                twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
+                candidate = Candidate(row, doc_id, score, frozenset())
+                twin = copies.get(signature) if options.dedupe and signature else None
+                if twin is None and options.dedupe:
+                    candidate.signature = from_blob(signature)
+                    twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
                 if twin is not None:
                     twin.duplicates += 1
                     continue
@@ -226,6 +240,7 @@ class Searcher:
                     continue
                 per_document[doc_id] = per_document.get(doc_id, 0) + 1
                 kept.append(candidate)
+                copies[signature] = candidate
         return kept
 
     def hit(

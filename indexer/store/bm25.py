@@ -176,6 +176,12 @@ class Keywords:
     def any_deleted(self) -> bool:
         return bool(self.deleted.any())
 
+    @cached_property
+    def norms(self) -> np.ndarray:
+        """Each base row's length normalisation, k1 (1 - b + b D / avgdl): one generation's every term
+        shares it, so a query gathers it instead of computing it again for each posting."""
+        return length_norms(self.base.lengths, self)
+
     def postings(self, term: str, heading_weight: float) -> TermPostings | None:
         """The postings of `term` (one FTS5 token) and its weight; None for a term no row holds."""
         number = self.vocabulary.ids.get(term)
@@ -271,7 +277,7 @@ class TermPostings:
         live = ~keywords.deleted[rows] if keywords.any_deleted else slice(None)
         rows = rows[live]
         shares = self._shares(
-            base.posting_heading[self.base][live], base.posting_body[self.base][live], base.lengths[rows]
+            base.posting_heading[self.base][live], base.posting_body[self.base][live], keywords.norms[rows]
         )
         added, weights = self._delta_scores()
         return np.concatenate([rows, added]), np.concatenate([shares, weights])
@@ -289,7 +295,7 @@ class TermPostings:
                 hit = hit[~keywords.deleted[rows[hit]]]
             found = at[hit] + self.base.start
             shares[hit] = self._shares(
-                base.posting_heading[found], base.posting_body[found], base.lengths[rows[hit]]
+                base.posting_heading[found], base.posting_body[found], keywords.norms[rows[hit]]
             )
         if self.delta.stop == self.delta.start or not len(rows):
             return shares
@@ -304,9 +310,14 @@ class TermPostings:
         delta = self.keywords.delta
         added = delta.rows[self.delta]
         lengths = delta.lengths[np.searchsorted(delta.row_ids, added)]
-        return added, self._shares(delta.heading[self.delta], delta.body[self.delta], lengths)
+        norms = length_norms(lengths, self.keywords)
+        return added, self._shares(delta.heading[self.delta], delta.body[self.delta], norms)
 
-    def _shares(self, heading: np.ndarray, body: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def _shares(self, heading: np.ndarray, body: np.ndarray, norms: np.ndarray) -> np.ndarray:
         tf = self.heading_weight * heading.astype(np.float64) + body
-        norm = K1 * (1 - B + B * lengths / (self.keywords.tokens / self.keywords.rows))
-        return self.idf * (tf * (K1 + 1)) / (tf + norm)
+        return self.idf * (tf * (K1 + 1)) / (tf + norms)
+
+
+def length_norms(lengths: np.ndarray, keywords: Keywords) -> np.ndarray:
+    """k1 (1 - b + b D / avgdl) of rows of D tokens, with the generation's average."""
+    return K1 * (1 - B + B * lengths / (keywords.tokens / keywords.rows))
