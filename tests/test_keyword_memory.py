@@ -15,6 +15,7 @@ from index_fixture import BuiltIndex
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
+from indexer.search.searcher import MAX_KEYWORD_TERMS
 from indexer.store import bm25_top, keyword_files
 from indexer.store.bm25 import K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
 from indexer.store.bm25_top import Part, pruned
@@ -43,13 +44,12 @@ QUERIES = [
 ]
 FILTERS = [Filters(), Filters(year_from=2024), Filters(doc_types=(DocType.REPORT,))]
 # A pasted paragraph, as the searcher splits it: dozens of terms, rare and common, for the pruned top k.
-PARAGRAPH = tokenize_for_search(
-    normalize_for_search(
-        "一年来，我们深入学习贯彻习近平新时代中国特色社会主义思想，坚定维护以习近平同志为核心的党中央权威和"
-        "集中统一领导，把党的领导贯穿政府工作各方面全过程，全面贯彻落实党的二十大和二十届二中、三中全会精神，"
-        "按照党中央决策部署，主要做了以下工作。"
-    )
+PARAGRAPH_TEXT = normalize_for_search(
+    "一年来，我们深入学习贯彻习近平新时代中国特色社会主义思想，坚定维护以习近平同志为核心的党中央权威和"
+    "集中统一领导，把党的领导贯穿政府工作各方面全过程，全面贯彻落实党的二十大和二十届二中、三中全会精神，"
+    "按照党中央决策部署，主要做了以下工作。"
 )
+PARAGRAPH = tokenize_for_search(PARAGRAPH_TEXT)
 PARAGRAPH_TOPS = [1, 3, 6, 10, 100]
 
 
@@ -176,6 +176,28 @@ def test_term_frequencies_count_passages_using_the_term_in_their_text(built_inde
     index = built_index.index
     terms = ["对外开放", "经济", "不存在的词语"]
     assert memory_keywords(index).term_frequencies(terms) == index.keywords.term_frequencies(terms)
+
+
+def test_a_pasted_paragraph_is_ranked_by_its_rarest_words_and_a_few_words_by_all(
+    built_index: BuiltIndex,
+) -> None:
+    searcher = built_index.index.searcher()
+    terms = list(dict.fromkeys(PARAGRAPH))
+    assert len(terms) > MAX_KEYWORD_TERMS
+    kept = searcher.keyword_terms(PARAGRAPH_TEXT)
+    assert len(kept) == MAX_KEYWORD_TERMS and kept == [term for term in terms if term in kept]
+    _, used = searcher.keywords.term_frequencies(terms)
+    assert max(used.get(term, 0) for term in kept) <= min(
+        used.get(term, 0) for term in terms if term not in kept
+    )
+    assert searcher.keyword_terms("招商引资 营商环境") == [
+        "招商",
+        "引资",
+        "招商引资",
+        "营商",
+        "环境",
+        "营商环境",
+    ]
 
 
 def report(folder: Path, name: str, text: str) -> Path:
