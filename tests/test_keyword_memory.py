@@ -17,7 +17,7 @@ from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
 from indexer.search.searcher import MAX_KEYWORD_TERMS
 from indexer.store import bm25_top, keyword_files
-from indexer.store.bm25 import K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
+from indexer.store.bm25 import EMPTY, K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
 from indexer.store.bm25_top import Part, pruned
 from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
@@ -170,6 +170,30 @@ def test_rows_rewritten_in_place_are_scored_by_their_new_terms_now_and_in_the_ne
     merged = Keywords.of_base(Base.build(keywords.merged(), len(vocabulary)), vocabulary, 2)
     again: list[Part] = [p for p in (merged.postings(term, 1.0) for term in ("common", "rare")) if p]
     assert pruned(again, None, 3, {}) == best
+
+
+def test_rows_outside_the_first_candidates_that_can_reach_the_top_are_found() -> None:
+    """Random passages of Zipf-distributed words: rows holding several of the skipped, commoner terms
+    can outscore the candidates of the rarest; every pruned top k equals scoring every posting."""
+    rng = np.random.default_rng(7)
+    words = [f"w{number}" for number in range(40)]
+    zipf = 1 / np.arange(1, len(words) + 1)
+    stored = [
+        (row, "", " ".join(rng.choice(words, size=int(rng.integers(1, 30)), p=zipf / zipf.sum())))
+        for row in range(2000)
+    ]
+    tokenizer, vocabulary = FtsTokenizer(), Vocabulary([])
+    base = Base.build(tokenizer.postings(stored, vocabulary), len(vocabulary))
+    keywords = Keywords.of_base(base, vocabulary, 0).apply(np.arange(0, 2000, 7), EMPTY, 1)
+    for _ in range(40):
+        query = rng.choice(words, size=int(rng.integers(4, 16)), replace=False)
+        parts: list[Part] = [p for p in (keywords.postings(str(word), 1.0) for word in query) if p]
+        everything: dict[int, bm25_top.Scored] = {i: p.scores() for i, p in enumerate(parts)}
+        rows = bm25_top.rows_of(list(everything.values()), None)
+        for k in (1, 5, 20):
+            assert bm25_top.top(parts, None, k) == bm25_top.ranked(
+                rows, bm25_top.sums(parts, everything, rows), k
+            )
 
 
 def test_term_frequencies_count_passages_using_the_term_in_their_text(built_index: BuiltIndex) -> None:

@@ -192,6 +192,14 @@ class Keywords:
         idf = float(np.log((self.rows - found + 0.5) / (found + 0.5)))
         return TermPostings(self, base, delta, idf if idf > 0 else IDF_FLOOR, heading_weight)
 
+    def live(self, rows: np.ndarray) -> np.ndarray:
+        """Which of `rows` the generation holds: not deleted from the base, and in it or in the delta."""
+        present = self.base.present
+        inside = rows < len(present)
+        held = np.zeros(len(rows), dtype=bool)
+        held[inside] = present[rows[inside]] & ~self.deleted[rows[inside]]
+        return held | np.isin(rows, self.delta.row_ids)
+
     def body_frequency(self, term: str) -> int:
         """Live rows using `term` (one FTS5 token) in their text, as FTS5's vocabulary counts by column:
         what a pasted paragraph's highlighting weighs terms by, read here in microseconds a term."""
@@ -269,6 +277,12 @@ class TermPostings:
     def size(self) -> int:
         """Postings to read to score them all (deleted ones included)."""
         return self.base.stop - self.base.start + self.delta.stop - self.delta.start
+
+    def rows(self) -> np.ndarray:
+        """Every row holding the term, deleted ones of the base included (what `live` tells apart)."""
+        return np.concatenate(
+            [self.keywords.base.posting_rows[self.base], self.keywords.delta.rows[self.delta]]
+        )
 
     def scores(self) -> tuple[np.ndarray, np.ndarray]:
         """Every live row holding the term and the term's share of its score: base rows, then delta rows."""

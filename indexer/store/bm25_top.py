@@ -4,8 +4,10 @@ MaxScore (Turtle and Flood, 1995): a term's share of any row's score is below it
 The terms with the highest bounds (the rarest) are scored in full and the rows they hold are the
 candidates; the others are looked up at the candidates only. A row outside the candidates scores at
 most the sum of the skipped terms' bounds, so when the k-th best candidate scores above that sum, the
-candidates' top k is the top k. When it does not, fewer terms are skipped (those whose bounds sum below
-the k-th score, which only rises as candidates are added), or, skipping none, every posting is scored.
+candidates' top k is the top k. When it does not, the rows outside whose skipped terms' bounds reach the
+k-th score are found by adding up bounds alone (no scoring, one pass over those postings) and scored
+exactly; only when they are many are fewer terms skipped (those whose bounds sum below the k-th score,
+which only rises as candidates are added), or, skipping none, every posting is scored.
 A candidate's terms are added in the query's order, as FTS5 adds them: the scores are the same floats.
 """
 
@@ -65,8 +67,27 @@ def pruned(parts: list[Part], allowed: np.ndarray | None, k: int, scored: dict[i
         bounds = np.cumsum([part.bound for _, part in terms[:skipped]]) * (1 + MARGIN)
         if kth > bounds[-1]:
             return ranked(survivors, sums(parts, scored, survivors), k)
+        outside = outsiders([part for _, part in terms[:skipped]], candidates, kth, allowed)
+        if len(outside) <= FIRST_CANDIDATES * k:
+            rows = np.union1d(survivors, outside)
+            return ranked(rows, sums(parts, scored, rows), k)
         skipped = int(np.searchsorted(bounds, kth))  # fewer: the next round passes, as kth only rises
     return None
+
+
+def outsiders(
+    skipped: list[TermPostings], candidates: np.ndarray, kth: float, allowed: np.ndarray | None
+) -> np.ndarray:
+    """The rows outside the candidates that may still reach the k-th best score: those whose skipped
+    terms' bounds add up to it (the others score below it), live and allowed, ascending."""
+    rows = [part.rows() for part in skipped]
+    reach = np.bincount(
+        np.concatenate(rows), weights=np.repeat([part.bound for part in skipped], [len(r) for r in rows])
+    )
+    reach[candidates[candidates < len(reach)]] = 0.0
+    found = np.flatnonzero(reach >= kth / (1 + MARGIN))
+    found = found[skipped[0].keywords.live(found)]
+    return found if allowed is None else found[np.isin(found, allowed)]
 
 
 def contenders(
@@ -117,7 +138,7 @@ def rows_of(scored: list[Scored], allowed: np.ndarray | None) -> np.ndarray:
 
 def sums(parts: list[Part], scored: dict[int, Scored], candidates: np.ndarray) -> np.ndarray:
     """The candidates' scores: each term's shares added in the query's order, a skipped term's looked up."""
-    total = np.zeros(size_of(scored))
+    total = np.zeros(max(size_of(scored), int(candidates.max(initial=-1)) + 1))
     for i, part in enumerate(parts):
         if i in scored:
             rows, shares = scored[i]
