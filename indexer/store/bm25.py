@@ -114,9 +114,13 @@ class Keywords:
     frequencies: np.ndarray  # rows holding each term id, in any column
     rows: int
     tokens: int
+    # Each base row's length normalisation, k1 (1 - b + b D / avgdl), at this generation's average: every
+    # term's postings gather it, and it is computed with the state, not by the first search of it.
+    norms: np.ndarray
 
     @classmethod
     def of_base(cls, base: Base, vocabulary: Vocabulary, generation: int) -> Keywords:
+        rows, tokens = int(np.count_nonzero(base.present)), int(base.lengths.sum(dtype=np.int64))
         return cls(
             generation,
             vocabulary,
@@ -124,8 +128,9 @@ class Keywords:
             np.zeros(len(base.present), dtype=bool),
             EMPTY,
             np.diff(base.term_start),
-            int(np.count_nonzero(base.present)),
-            int(base.lengths.sum(dtype=np.int64)),
+            rows,
+            tokens,
+            length_norms(base.lengths, tokens, rows),
         )
 
     def apply(self, changed: np.ndarray, added: Postings, generation: int) -> Keywords:
@@ -170,17 +175,12 @@ class Keywords:
             frequencies,
             rows,
             tokens,
+            length_norms(base.lengths, tokens, rows),
         )
 
     @cached_property
     def any_deleted(self) -> bool:
         return bool(self.deleted.any())
-
-    @cached_property
-    def norms(self) -> np.ndarray:
-        """Each base row's length normalisation, k1 (1 - b + b D / avgdl): one generation's every term
-        shares it, so a query gathers it instead of computing it again for each posting."""
-        return length_norms(self.base.lengths, self)
 
     def postings(self, term: str, heading_weight: float) -> TermPostings | None:
         """The postings of `term` (one FTS5 token) and its weight; None for a term no row holds."""
@@ -324,7 +324,7 @@ class TermPostings:
         delta = self.keywords.delta
         added = delta.rows[self.delta]
         lengths = delta.lengths[np.searchsorted(delta.row_ids, added)]
-        norms = length_norms(lengths, self.keywords)
+        norms = length_norms(lengths, self.keywords.tokens, self.keywords.rows)
         return added, self._shares(delta.heading[self.delta], delta.body[self.delta], norms)
 
     def _shares(self, heading: np.ndarray, body: np.ndarray, norms: np.ndarray) -> np.ndarray:
@@ -332,6 +332,7 @@ class TermPostings:
         return self.idf * (tf * (K1 + 1)) / (tf + norms)
 
 
-def length_norms(lengths: np.ndarray, keywords: Keywords) -> np.ndarray:
-    """k1 (1 - b + b D / avgdl) of rows of D tokens, with the generation's average."""
-    return K1 * (1 - B + B * lengths / (keywords.tokens / keywords.rows))
+def length_norms(lengths: np.ndarray, tokens: int, rows: int) -> np.ndarray:
+    """k1 (1 - b + b D / avgdl) of rows of D tokens, avgdl being `tokens` over `rows` (any value while no
+    row holds a token: no term's postings are scored then)."""
+    return K1 * (1 - B + B * lengths / (tokens / rows if tokens else 1.0))
