@@ -19,6 +19,7 @@ from __future__ import annotations
 import platform
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,21 +32,29 @@ from indexer.embedding.model_fetch import model_id_of
 from indexer.errors import IndexIncompatible, IndexNotFound, UnknownChunk, UnknownDocument
 from indexer.ingest.pipeline import IngestResult
 from indexer.phrases.mining import MinedPhrase, mine_phrases
-from indexer.phrases.statistics import create_phrase_tables, update_phrase_stats
+from indexer.phrases.statistics import create_phrase_tables, store_phrase_stats
 from indexer.phrases.topics import TopicPhrase, topic_phrases
-from indexer.records import Chunk, Document, DocumentInfo, Filters, Hit
+from indexer.records import Chunk, DocumentInfo, Filters, Hit
 from indexer.search.inference import InferenceExecutor
 from indexer.search.searcher import Searcher, SearchOptions, SearchPage
-from indexer.store.catalog import Catalog, StoredChunk
+from indexer.store.catalog import Catalog
 from indexer.store.database import Database
 from indexer.store.embedding_cache import EmbeddingCache
 from indexer.store.keyword_files import KeywordFiles
 from indexer.store.keywords import KeywordIndex
 from indexer.store.milvus import MilvusKeywords, MilvusSettings, MilvusStore
 from indexer.store.milvus_sync import MilvusSync, catalog_stamp
-from indexer.store.passages import passage_text, stored_chunk
+from indexer.store.passages import embedding_key, passage_text
 from indexer.store.retrieval import CatalogFiltered, MemoryKeywords
-from indexer.store.updates import Documents, UpdatePlan, plan_add, plan_replace, plan_sync
+from indexer.store.updates import (
+    Documents,
+    PreparedDocument,
+    UpdatePlan,
+    plan_add,
+    plan_replace,
+    plan_sync,
+    prepare_documents,
+)
 from indexer.store.vector_files import VectorFiles
 from indexer.store.vector_log import VectorLog
 from indexer.store.vectors import IndexKind
@@ -197,16 +206,21 @@ class Index:
             self._commit(UpdatePlan(remove=[self.document_info(doc_id)]))
 
     def _apply(self, plan: UpdatePlan, progress: Progress | None) -> UpdateReport:
-        """Embed what the cache lacks (kept if the run dies), then commit the whole plan at once."""
+        """Embed what the cache lacks (kept if the run dies), then commit the whole plan at once.
+
+        Keyword terms and phrase tallies (pure Python, jieba's dictionaries loaded on first use) are worked
+        out in a thread while the model runs: ONNX Runtime and torch release the GIL."""
         space = self.embedder.vector_space  # cached vectors are reused only within their vector space
-        to_add = [
-            (document, [stored_chunk(chunk, space) for chunk in chunks]) for document, chunks in plan.add
-        ]
         texts = {
-            stored.embedding_key: passage_text(stored.chunk) for _, chunks in to_add for stored in chunks
+            embedding_key(space, text): text
+            for _, chunks in plan.add
+            for text in (passage_text(chunk) for chunk in chunks)
         }
         missing = self.embeddings.missing(texts)
-        self._embed(missing, texts, progress)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-terms") as pool:
+            prepared = pool.submit(prepare_documents, plan.add, space)
+            self._embed(missing, texts, progress)
+            to_add = prepared.result()
         if plan.changes:
             self._commit(plan, to_add)
         return UpdateReport(
@@ -226,20 +240,20 @@ class Index:
             if progress:
                 progress(start + len(batch), len(keys))
 
-    def _commit(self, plan: UpdatePlan, to_add: Sequence[tuple[Document, list[StoredChunk]]] = ()) -> None:
+    def _commit(self, plan: UpdatePlan, to_add: Sequence[PreparedDocument] = ()) -> None:
         """One SQLite transaction (phrase statistics go with their documents by cascade, the changed chunk
         rows into the vector log), then the dense store catches up."""
         previous = catalog_stamp(self.catalog.manifest())
         removed = [document.doc_id for document in plan.remove]
-        added = [document.doc_id for document, _ in to_add]
+        added = [prepared.document.doc_id for prepared in to_add]
         with self.database.transaction() as connection:
             generation = self.catalog.generation() + 1
             VectorLog.record(connection, generation, VectorLog.rows_of(connection, removed))
             removed_keys = EmbeddingCache.keys_of(connection, removed)
             Catalog.delete_documents(connection, removed)
-            for document, chunks in to_add:
-                Catalog.insert_document(connection, document, chunks)
-                update_phrase_stats(connection, document.doc_id, [stored.chunk.text for stored in chunks])
+            for prepared in to_add:
+                Catalog.insert_document(connection, prepared.document, prepared.chunks)
+                store_phrase_stats(connection, prepared.document.doc_id, prepared.phrases)
             VectorLog.record(connection, generation, VectorLog.rows_of(connection, added))
             Catalog.set_origins(connection, plan.adopt)
             EmbeddingCache.prune(connection, removed_keys)

@@ -51,7 +51,7 @@ class CorpusTotals:
     words: int
 
 
-class _Tally:
+class PhraseTally:
     """One document's spans: counts of every span text, and kind, splits and neighbours of candidates."""
 
     def __init__(self) -> None:
@@ -116,12 +116,22 @@ def savepoint(connection: sqlite3.Connection, name: str) -> Iterator[None]:
 
 def update_phrase_stats(connection: sqlite3.Connection, doc_id: str, texts: Sequence[str]) -> None:
     """Replace the statistics of one stored document with those of `texts` (its chunks or paragraphs)."""
+    store_phrase_stats(connection, doc_id, phrase_tally(texts))
+
+
+def phrase_tally(texts: Sequence[str]) -> PhraseTally:
+    """The candidate spans of one document's texts: pure Python, so indexing runs it beside the model."""
+    tally = PhraseTally()
+    for text in texts:
+        tally.add(find_candidates(text))
+    return tally
+
+
+def store_phrase_stats(connection: sqlite3.Connection, doc_id: str, tally: PhraseTally) -> None:
+    """Replace the statistics of one stored document with `tally`."""
     create_phrase_tables(connection)
     if connection.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is None:
         raise UnknownDocument(doc_id)
-    tally = _Tally()
-    for text in texts:
-        tally.add(find_candidates(text))
     with savepoint(connection, "phrase_stats"):
         connection.execute("DELETE FROM phrase_documents WHERE doc_id = ?", (doc_id,))
         doc_key = connection.execute(

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from indexer.errors import UnknownDocument
 from indexer.ingest.pipeline import IngestResult
+from indexer.phrases.statistics import PhraseTally, phrase_tally
 from indexer.records import Chunk, Document, DocumentInfo
-from indexer.store.catalog import Catalog
+from indexer.store.catalog import Catalog, StoredChunk
+from indexer.store.passages import stored_chunk
 
 Documents = Sequence[tuple[Document, list[Chunk]]]
 
@@ -74,3 +76,22 @@ def plan_replace(catalog: Catalog, doc_id: str, documents: Documents) -> UpdateP
         raise UnknownDocument(doc_id)
     new, kept = split_new(catalog, documents)
     return UpdatePlan(new, [] if doc_id in kept else [stored], kept)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document ready to store: its chunks with keyword terms and cache keys, and its phrase tally."""
+
+    document: Document
+    chunks: list[StoredChunk]
+    phrases: PhraseTally
+
+
+def prepare_documents(documents: Documents, space: str) -> list[PreparedDocument]:
+    """Everything a commit writes besides vectors, for documents whose vectors are in `space`."""
+    return [
+        PreparedDocument(
+            document, [stored_chunk(chunk, space) for chunk in chunks], phrase_tally([c.text for c in chunks])
+        )
+        for document, chunks in documents
+    ]
