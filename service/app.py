@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from indexer import Index
-from service.admission import Admission
+from service.admission import Admission, AdmissionMiddleware
 from service.errors import install_error_handlers
 from service.openapi import complete_openapi
 from service.reload import watch
@@ -55,6 +55,11 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.admission = Admission(
         settings.search_concurrency, settings.search_queue, settings.search_queue_timeout
+    )
+    app.add_middleware(
+        AdmissionMiddleware,
+        admission=app.state.admission,
+        paths=search.ADMITTED_PATHS + phrases.ADMITTED_PATHS,
     )
     install_error_handlers(app)
     app.include_router(system.router)

@@ -1,17 +1,20 @@
-"""What route handlers receive: the settings, the index and the API-key check."""
+"""What route handlers receive: the settings, the index and the API-key check.
+
+The dependencies are `async def` because each is cheap and never blocks: FastAPI runs a plain `def`
+dependency in the threadpool, one thread hop (and a wait for a free worker) per dependency per request.
+Searches are admitted before any of this runs (service.admission).
+"""
 
 from __future__ import annotations
 
 import inspect
 import secrets
-from collections.abc import Iterator
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Security, params
 from fastapi.security import APIKeyHeader
 
 from indexer import Index
-from service.admission import Admission
 from service.errors import ApiError
 from service.settings import Settings
 from service.state import IndexHolder
@@ -23,17 +26,17 @@ api_key_header = APIKeyHeader(
 )
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def index_holder(request: Request) -> IndexHolder:
+async def index_holder(request: Request) -> IndexHolder:
     holder: IndexHolder = request.app.state.holder
     return holder
 
 
-def current_index(holder: Annotated[IndexHolder, Depends(index_holder)]) -> Index:
+async def current_index(holder: Annotated[IndexHolder, Depends(index_holder)]) -> Index:
     return holder.get()
 
 
@@ -44,7 +47,7 @@ def is_the_key(key: str | None, given: str | None) -> bool:
     return secrets.compare_digest(given.encode(), key.encode())
 
 
-def require_api_key(
+async def require_api_key(
     settings: Annotated[Settings, Depends(current_settings)],
     given: Annotated[str | None, Security(api_key_header)],
 ) -> None:
@@ -57,7 +60,7 @@ def require_api_key(
         )
 
 
-def holds_api_key(request: Request, settings: Annotated[Settings, Depends(current_settings)]) -> bool:
+async def holds_api_key(request: Request, settings: Annotated[Settings, Depends(current_settings)]) -> bool:
     """Whether the request carries the server's key. Read from the headers, not as `Security`: the key
     only adds to what an endpoint shows, it is not required there."""
     return is_the_key(settings.api_key, request.headers.get(api_key_header.model.name))
@@ -76,7 +79,7 @@ def checked(model: type[Checked], where: params.Param | params.Body) -> Any:
     """A dependency that reads `model` from the query or the body (`where`: Query(), Body(...)) and runs
     its `check`: a route declaring its parameters this way cannot skip the rules (422 naming the field)."""
 
-    def dependency(given: Checked, settings: Settings) -> Checked:
+    async def dependency(given: Checked, settings: Settings) -> Checked:
         given.check(settings)
         return given
 
@@ -90,14 +93,6 @@ def checked(model: type[Checked], where: params.Param | params.Body) -> Any:
     return Depends(dependency)
 
 
-def admitted(request: Request) -> Iterator[None]:
-    """A search slot for the duration of the request, or 503 busy (see `service.admission`)."""
-    admission: Admission = request.app.state.admission
-    with admission.slot():
-        yield
-
-
 IndexDep = Annotated[Index, Depends(current_index)]
-AdmittedDep = Annotated[None, Depends(admitted)]
 HolderDep = Annotated[IndexHolder, Depends(index_holder)]
 KeyHolderDep = Annotated[bool, Depends(holds_api_key)]

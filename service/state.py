@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from indexer import GovsearchError, Index, LatestIndex
+from indexer import GovsearchError, Index, LatestIndex, SearchOptions
 from service.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -24,15 +24,15 @@ class IndexHolder:
             self._finished.set()
 
     def load(self, latest: LatestIndex) -> None:
-        """Open the index (its vectors loaded) and warm the model, so the first search is not the slow one.
+        """Open the index (its vectors loaded) and run one search, so the first user's search is not the
+        slow one: the model, the tokenizer's dictionary (seconds to load) and the stores all warm up.
 
         On success the new index is served; on failure none is (a deleted index must not answer) and the
         reason is kept for the 503."""
         try:
             index = latest.open()
             index.serve_concurrently()
-            index.searcher()
-            index.query_encoder.embed_query([WARM_UP_QUERY])
+            index.search(WARM_UP_QUERY, SearchOptions())
         except GovsearchError as error:
             if self._failure is None or self._failure.args != error.args:
                 logger.error("index not loaded: %s", error)

@@ -59,6 +59,18 @@ def test_a_repeated_query_needs_no_model_call(embedder: Embedder) -> None:
     assert len(model.calls) == calls
 
 
+def test_a_submitted_query_is_embedded_while_the_caller_works_on(embedder: Embedder) -> None:
+    model = Recorded(embedder)
+    executor = InferenceExecutor(lambda: model, cache_size=100)
+    pending = executor.submit("粮食安全")
+    np.testing.assert_array_equal(pending.result(timeout=60), embedder.embed_query(["粮食安全"])[0])
+    assert [texts for texts, _ in model.calls] == [["粮食安全"]]
+    repeated = executor.submit("粮食安全")
+    assert repeated.done()  # from the cache, without the model
+    np.testing.assert_array_equal(repeated.result(), pending.result())
+    assert len(model.calls) == 1
+
+
 def test_a_model_failure_reaches_the_caller() -> None:
     class Broken:
         def embed_query(self, texts: Sequence[str]) -> np.ndarray:

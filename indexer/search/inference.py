@@ -52,7 +52,7 @@ class QueryVectorCache:
 
 
 class InferenceExecutor:
-    """A QueryEncoder that embeds on its own thread, batching the queries that wait, with a cache."""
+    """Query vectors for the searcher, embedded on its own thread (queries that wait batched), cached."""
 
     def __init__(self, model: Callable[[], QueryEncoder], cache_size: int) -> None:
         self._model = model  # called on the inference thread: the model loads and runs there only
@@ -65,11 +65,17 @@ class InferenceExecutor:
 
     def embed_query(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of the queries, one row each, from the cache or the inference thread."""
-        vectors: list[np.ndarray | Future[np.ndarray]] = []
-        for text in texts:
-            cached = self.cache.get(text)
-            vectors.append(cached if cached is not None else self._submit(text))
-        return np.stack([v.result() if isinstance(v, Future) else v for v in vectors])
+        futures = [self.submit(text) for text in texts]
+        return np.stack([future.result() for future in futures])
+
+    def submit(self, text: str) -> Future[np.ndarray]:
+        """The query's unit vector: done at once from the cache, else once the inference thread has it."""
+        cached = self.cache.get(text)
+        if cached is None:
+            return self._submit(text)
+        done: Future[np.ndarray] = Future()
+        done.set_result(cached)
+        return done
 
     def _submit(self, text: str) -> Future[np.ndarray]:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -130,16 +131,22 @@ def query_terms(query: str) -> list[str]:
 
 
 class QueryEncoder(Protocol):
-    """What the searcher needs from a model: query text to a unit vector."""
+    """A model: query texts to unit vectors."""
 
     def embed_query(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class QueryVectors(Protocol):
+    """What the searcher needs: a query's unit vector, computed elsewhere while it does other work."""
+
+    def submit(self, text: str) -> Future[np.ndarray]: ...
 
 
 class Searcher:
     """Ranks chunks for a query over one catalog, a keyword side and a dense side."""
 
     def __init__(
-        self, catalog: Catalog, keywords: KeywordSearch, vectors: DenseSearch, encoder: QueryEncoder
+        self, catalog: Catalog, keywords: KeywordSearch, vectors: DenseSearch, encoder: QueryVectors
     ) -> None:
         self.catalog = catalog
         self.keywords = keywords
@@ -177,11 +184,14 @@ class Searcher:
     def rank(self, normalized: str, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
         keyword: Ranked = []
         semantic: Ranked = []
+        dense = options.mode in ("semantic", "hybrid")
+        # The model embeds the query on its own thread (GIL released) while the keyword side runs here.
+        pending = self.encoder.submit(normalized) if dense and vector is None else None
         if options.mode in ("keyword", "hybrid"):
             keyword = self.keywords.search(self.keyword_terms(normalized), options.filters, CANDIDATE_POOL)
-        if options.mode in ("semantic", "hybrid"):
-            if vector is None:
-                vector = self.encoder.embed_query([normalized])[0]
+        if pending is not None:
+            vector = pending.result()
+        if dense and vector is not None:
             semantic = self.vectors.search(vector, CANDIDATE_POOL, options.filters)
         if options.mode == "keyword":
             return keyword

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import AdmittedDep, IndexDep, checked
+from service.dependencies import IndexDep, checked
 from service.errors import BUSY, UNAVAILABLE, documented
 from service.schemas.common import PASTED_PARAGRAPH
 from service.schemas.phrases import (
@@ -20,6 +20,8 @@ router = APIRouter(tags=["phrases"])
 
 
 INVALID = documented((422, "A parameter out of bounds; `error.field` names it."))
+# Topic phrases run a search, so they are admitted like one (service.admission).
+ADMITTED_PATHS = ("/phrases",)
 
 
 TOPIC_EXAMPLES = {
@@ -40,7 +42,6 @@ TOPIC_EXAMPLES = {
 def topic_phrases(
     params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Query())],
     index: IndexDep,
-    _: AdmittedDep,
 ) -> TopicPhrasesResponse:
     """The expressions reports use for a topic (招商引资 → 精准招商, 以商招商 …), with example sentences.
 
@@ -58,7 +59,6 @@ def topic_phrases(
 def topic_phrases_long(
     params: Annotated[TopicPhrasesParams, checked(TopicPhrasesParams, Body(openapi_examples=TOPIC_EXAMPLES))],
     index: IndexDep,
-    _: AdmittedDep,
 ) -> TopicPhrasesResponse:
     """The same with the topic in a JSON body, for pasted paragraphs too long for a URL.
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from service.dependencies import AdmittedDep, IndexDep, SettingsDep, checked
+from service.dependencies import IndexDep, SettingsDep, checked
 from service.errors import BUSY, UNAVAILABLE, Responses, documented
 from service.schemas.common import MAX_CONTEXT, PASTED_PARAGRAPH
 from service.schemas.search import ChunkDetail, SearchParams, SearchResponse, SimilarRequest
@@ -15,6 +15,7 @@ router = APIRouter(tags=["search"])
 
 ERRORS: Responses = {**UNAVAILABLE, **documented((422, "A parameter out of bounds; `error.field` names it."))}
 # Searches are admitted (service.admission): beyond the server's capacity they are refused with 503 busy.
+ADMITTED_PATHS = ("/search", "/similar")
 SEARCH_ERRORS: Responses = {**ERRORS, **BUSY}
 NOT_FOUND = documented((404, "Unknown id."))
 
@@ -36,7 +37,6 @@ def search(
     params: Annotated[SearchParams, checked(SearchParams, Query())],
     index: IndexDep,
     settings: SettingsDep,
-    _: AdmittedDep,
 ) -> SearchResponse:
     """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several.
 
@@ -53,7 +53,6 @@ def search_long(
     params: Annotated[SearchParams, checked(SearchParams, Body(openapi_examples=SEARCH_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
-    _: AdmittedDep,
 ) -> SearchResponse:
     """The same search with the query in a JSON body, for pasted paragraphs too long for a URL.
 
@@ -73,7 +72,6 @@ def similar(
     request: Annotated[SimilarRequest, checked(SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
-    _: AdmittedDep,
 ) -> SearchResponse:
     """Paragraphs like a stored passage (from other documents) or like a pasted paragraph.
 
