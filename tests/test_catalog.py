@@ -7,13 +7,14 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.records import Chunk, Document, Filters, Level
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.database import Database
 from indexer.store.upgrades import search_columns
-from indexer.text.shingles import from_blob, near_duplicate
+from indexer.text.shingles import SIGNATURE_DTYPE, first_near_duplicates, from_blob, near_duplicate, to_blob
 
 # The documents and chunks tables as catalogs written before documents had an origin or a province, and
 # before chunks kept their normalised text and signature, defined them.
@@ -126,6 +127,26 @@ def test_documents_carry_province_and_passage_count_wherever_they_are_read(catal
 def test_stored_signatures_decide_near_duplicates(shorter: str, longer: str, duplicate: bool) -> None:
     signatures = [from_blob(search_columns(text)[1]) for text in (shorter, longer)]
     assert near_duplicate(*signatures) is duplicate
+
+
+def test_a_window_of_candidates_finds_the_first_kept_passage_each_near_duplicates() -> None:
+    """All pairs at once, against the rule pair by pair: random signatures sharing many hashes, and every
+    group's second kept passage empty (a passage of punctuation alone), which nothing duplicates."""
+    rng = np.random.default_rng(3)
+    pool = rng.choice(2**32, size=150, replace=False).astype(SIGNATURE_DTYPE)
+    sizes = [0 if number % 30 == 1 else int(rng.integers(1, 120)) for number in range(300)]
+    blobs = [to_blob(np.unique(rng.choice(pool, size=size))) for size in sizes]
+    outcomes: set[int] = set()
+    for start in range(0, 300, 30):
+        kept, candidates = blobs[start : start + 12], blobs[start + 12 : start + 30]
+        expected = [
+            next((j for j, k in enumerate(kept) if near_duplicate(from_blob(c), from_blob(k))), -1)
+            for c in candidates
+        ]
+        assert first_near_duplicates(candidates, kept) == expected
+        outcomes.update(min(found, 1) for found in expected)
+    assert outcomes == {-1, 0, 1}, "folded into the first kept, a later one, and into none"
+    assert first_near_duplicates([], blobs[:3]) == [] and first_near_duplicates(blobs[:2], []) == [-1, -1]
 
 
 def test_four_grams_differing_in_one_character_hash_apart() -> None:

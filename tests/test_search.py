@@ -12,6 +12,7 @@ from indexer.errors import InvalidInput, UnknownChunk
 from indexer.index import Index
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import Filters, Hit
+from indexer.search import searcher
 from indexer.search.highlight import MAX_LONG_QUERY_SPANS, highlight_spans
 from indexer.search.searcher import SearchOptions, fuse, keyword_weight, min_max
 
@@ -88,7 +89,13 @@ def test_per_document_cap(built_index: BuiltIndex) -> None:
     assert len(documents) == len(set(documents)) == 5
 
 
-def test_near_duplicates_collapse_into_one_hit(writable_index: BuiltIndex, tmp_path: Path) -> None:
+@pytest.mark.parametrize("window", [searcher.COLLAPSE_WINDOW, 1])
+def test_near_duplicates_collapse_into_one_hit(
+    writable_index: BuiltIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """An exact copy and a near copy fold into the template; read one candidate at a time, every copy is
+    judged against passages kept in earlier windows (all pairs at once) rather than one by one."""
+    monkeypatch.setattr(searcher, "COLLAPSE_WINDOW", window)
     index = writable_index.index
     template = next(
         c for _, chunks in ingest_paths([REPORTS]).documents for c in chunks if "加快金融体制改革" in c.text
@@ -96,13 +103,15 @@ def test_near_duplicates_collapse_into_one_hit(writable_index: BuiltIndex, tmp_p
     folder = tmp_path / "copies"
     folder.mkdir()
     (folder / "某市工作总结.txt").write_text(f"某市2024年工作总结\n\n{template.text}\n", encoding="utf-8")
+    near = f"某县2024年工作总结\n\n{template.text}全县新设金融机构三家。\n"
+    (folder / "某县工作总结.txt").write_text(near, encoding="utf-8")
     index.sync(ingest_paths([folder]))
     query = "加快金融体制改革 存款保险制度"
     collapsed = index.search(query, SearchOptions(mode="keyword", k=5))
-    assert collapsed.hits[0].duplicates == 1
+    assert collapsed.hits[0].duplicates == 2
     assert sum("存款保险制度" in hit.chunk.text for hit in collapsed.hits) == 1
     expanded = index.search(query, SearchOptions(mode="keyword", k=5, dedupe=False))
-    assert sum("存款保险制度" in hit.chunk.text for hit in expanded.hits) == 2
+    assert sum("存款保险制度" in hit.chunk.text for hit in expanded.hits) == 3
 
 
 def test_context_brings_neighbouring_chunks(built_index: BuiltIndex) -> None:

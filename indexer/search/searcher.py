@@ -22,7 +22,7 @@ from indexer.search.query import analyse
 from indexer.store.catalog import Catalog
 from indexer.store.retrieval import DenseSearch, KeywordSearch, Ranked
 from indexer.text.normalize import normalize_for_search
-from indexer.text.shingles import from_blob, near_duplicate
+from indexer.text.shingles import first_near_duplicates, from_blob, near_duplicate
 from indexer.text.tokenize import tokenize_for_search
 
 # How many candidates each side contributes before fusion, collapsing and paging.
@@ -56,6 +56,7 @@ class Candidate:
     doc_id: str
     score: float
     signature: frozenset[int]
+    blob: bytes  # the signature as stored
     duplicates: int = 0
 
 
@@ -231,6 +232,14 @@ class Searcher:
         while len(kept) < wanted and examined < len(ranked):
             window = ranked[examined : examined + COLLAPSE_WINDOW]
             keys = self.catalog.collapse_keys([row for row, _ in window])
+            # The window against the candidates kept before it, all pairs at once; those kept within the
+            # window are compared one by one.
+            known = len(kept) if options.dedupe else 0
+            first: dict[int, int] = {}
+            if known:
+                blobs = {row: keys[row][1] for row, _ in window if row in keys}
+                found = first_near_duplicates(list(blobs.values()), [c.blob for c in kept])
+                first = dict(zip(blobs, found, strict=True))
             for row, score in window:
                 if len(kept) >= wanted:
                     break
@@ -238,11 +247,15 @@ class Searcher:
                 if row not in keys:
                     continue
                 doc_id, signature = keys[row]
-                candidate = Candidate(row, doc_id, score, frozenset())
+                candidate = Candidate(row, doc_id, score, frozenset(), signature)
                 twin = copies.get(signature) if options.dedupe and signature else None
+                if twin is None and first.get(row, -1) >= 0:
+                    twin = kept[first[row]]
                 if twin is None and options.dedupe:
                     candidate.signature = from_blob(signature)
-                    twin = next((c for c in kept if near_duplicate(candidate.signature, c.signature)), None)
+                    twin = next(
+                        (c for c in kept[known:] if near_duplicate(candidate.signature, c.signature)), None
+                    )
                 if twin is not None:
                     twin.duplicates += 1
                     continue
