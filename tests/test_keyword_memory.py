@@ -21,7 +21,7 @@ from indexer.store.bm25 import EMPTY, K1, SNAPSHOT_FORMAT, Base, Keywords, TermP
 from indexer.store.bm25_top import Part, pruned
 from indexer.store.fts_tokens import SAME_TOKEN, FtsTokenizer, Vocabulary
 from indexer.store.retrieval import MemoryKeywords
-from indexer.store.vector_log import VectorLog
+from indexer.store.vector_log import KEYWORDS, VECTORS, VectorLog
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import tokenize_for_search
 
@@ -326,7 +326,7 @@ def test_the_log_stays_whole_for_a_store_without_a_snapshot_on_record(writable_i
     start, generation = log.start(), writable_index.index.catalog.generation()
     with database.transaction() as connection:
         connection.execute("DELETE FROM vector_log_readers WHERE reader = 'vectors'")
-    log.trim("keywords", generation + 5)
+    log.trim(KEYWORDS, generation + 5)
     assert log.start() == start
-    log.trim("vectors", generation + 5)
+    log.trim(VECTORS, generation + 5)
     assert log.start() == generation + 5

@@ -32,7 +32,7 @@ from indexer.store.vector_files import (
     TEMPORARY_SUFFIX,
     snapshot_due,
 )
-from indexer.store.vector_log import VectorLog
+from indexer.store.vector_log import KEYWORDS, VectorLog
 
 PREFIX = "keywords-"
 # Rows tokenized at once while rebuilding.
@@ -129,7 +129,7 @@ class KeywordFiles:
         def save(swap: bool) -> None:
             folder = self.index_dir / f"{PREFIX}{keywords.generation}"
             write_snapshot(keywords, folder)
-            self.log.trim("keywords", keywords.generation)
+            self.log.trim(KEYWORDS, keywords.generation)
             self._remove_stale(keywords.generation)
             if swap:  # unless something newer was loaded meanwhile; the next replay brings it forward
                 fresh = Loaded(Keywords.load(folder))

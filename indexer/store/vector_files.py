@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.store.embedding_cache import EmbeddingCache
-from indexer.store.vector_log import VectorLog
+from indexer.store.vector_log import VECTORS, VectorLog
 from indexer.store.vectors import IndexKind, resolve_kind
 
 if TYPE_CHECKING:  # faiss loads with the first vector store, not with every command
@@ -143,7 +143,7 @@ class VectorFiles:
 
         def save() -> None:
             loaded.store.save(self.index_dir / f"vectors-{generation}.faiss")
-            self.log.trim("vectors", generation)
+            self.log.trim(VECTORS, generation)
             self._remove_stale(generation)
 
         if background and not rebuilt:

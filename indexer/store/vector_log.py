@@ -26,7 +26,8 @@ SCHEMA = (
 
 
 # The stores that replay the log from a snapshot of their own; one without a snapshot yet holds it all.
-READERS = ("vectors", "keywords")
+VECTORS, KEYWORDS = "vectors", "keywords"
+READERS = (VECTORS, KEYWORDS)
 
 
 class VectorLog(Stored):

@@ -21,6 +21,8 @@ NOISE = re.compile(r"[\s\W_]+")
 MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 SIGNATURE_DTYPE = np.dtype("<u4")
+# Share of the shorter passage's shingles the longer must hold for the two to be near-duplicates.
+NEAR_DUPLICATE = 0.7
 
 
 def signature(normalized: str) -> np.ndarray:
@@ -47,7 +49,7 @@ def from_blob(blob: bytes) -> frozenset[int]:
     return frozenset(np.frombuffer(blob, dtype=SIGNATURE_DTYPE).tolist())
 
 
-def near_duplicate(a: frozenset[int], b: frozenset[int], threshold: float = 0.7) -> bool:
+def near_duplicate(a: frozenset[int], b: frozenset[int], threshold: float = NEAR_DUPLICATE) -> bool:
     """True when most of the shorter passage's shingles occur in the longer one (containment, not Jaccard,
     so a template sentence quoted inside a longer paragraph still counts)."""
     smaller = min(len(a), len(b))
@@ -55,7 +57,7 @@ def near_duplicate(a: frozenset[int], b: frozenset[int], threshold: float = 0.7)
 
 
 def first_near_duplicates(
-    candidates: Sequence[bytes], kept: Sequence[bytes], threshold: float = 0.7
+    candidates: Sequence[bytes], kept: Sequence[bytes], threshold: float = NEAR_DUPLICATE
 ) -> list[int]:
     """For each candidate's stored signature, the first of the `kept` ones it near-duplicates (the rule of
     `near_duplicate`), or -1. The shared hashes of every pair are counted in one pass of sorted-array
