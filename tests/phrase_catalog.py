@@ -1,7 +1,7 @@
 """A minimal catalog (documents and chunks) carrying phrase statistics, for the phrase tests.
 
 Only the two tables the `phrase_` tables depend on; the real catalog adds its own columns and calls
-`update_phrase_stats` as it stores each document.
+`store_phrase_stats` as it stores each document.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from indexer.phrases.statistics import update_phrase_stats
+from indexer.phrases.statistics import phrase_tally, store_phrase_stats
 from indexer.records import Chunk, Document
 
 SCHEMA = """
@@ -42,7 +42,7 @@ def add_documents(connection: sqlite3.Connection, documents: Iterable[tuple[Docu
             "INSERT INTO chunks (chunk_id, doc_id, ordinal, text) VALUES (?, ?, ?, ?)",
             [(chunk.chunk_id, chunk.doc_id, chunk.ordinal, chunk.text) for chunk in chunks],
         )
-        update_phrase_stats(connection, document.doc_id, [chunk.text for chunk in chunks])
+        store_phrase_stats(connection, document.doc_id, phrase_tally([chunk.text for chunk in chunks]))
         connection.execute("COMMIT")
 
 

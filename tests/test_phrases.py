@@ -15,7 +15,7 @@ from indexer.index import Index
 from indexer.ingest.pipeline import ingest_paths
 from indexer.phrases.candidates import Kind, find_candidates, is_excluded
 from indexer.phrases.mining import mine_phrases
-from indexer.phrases.statistics import corpus_phrase_counts, update_phrase_stats
+from indexer.phrases.statistics import corpus_phrase_counts, phrase_tally, store_phrase_stats
 from indexer.phrases.topics import topic_phrases
 from indexer.text.normalize import normalize_for_search
 from indexer.text.tokenize import cut_words
@@ -213,16 +213,16 @@ def test_updating_a_document_again_replaces_its_statistics(tmp_path: Path) -> No
     before = statistics(connection)
     doc_id = doc_id_of(connection, "乙县")
     texts = [text for (text,) in connection.execute("SELECT text FROM chunks WHERE doc_id = ?", (doc_id,))]
-    update_phrase_stats(connection, doc_id, texts)
+    store_phrase_stats(connection, doc_id, phrase_tally(texts))
     assert statistics(connection) == before
-    update_phrase_stats(connection, doc_id, ["只剩一句：推行飞地孵化器。"])
+    store_phrase_stats(connection, doc_id, phrase_tally(["只剩一句：推行飞地孵化器。"]))
     assert corpus_phrase_counts(connection, [IN_THREE_DOCUMENTS]) == {IN_THREE_DOCUMENTS: (3, 3)}
     assert corpus_phrase_counts(connection, ["深化放管服改革"]) == {}
 
 
 def test_statistics_of_an_unknown_document_are_refused(catalog: sqlite3.Connection) -> None:
     with pytest.raises(UnknownDocument):
-        update_phrase_stats(catalog, "no-such-document", ["推行飞地孵化器。"])
+        store_phrase_stats(catalog, "no-such-document", phrase_tally(["推行飞地孵化器。"]))
 
 
 @pytest.mark.parametrize(("min_docs", "limit"), [(0, 10), (2, 0)])

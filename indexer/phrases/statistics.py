@@ -114,11 +114,6 @@ def savepoint(connection: sqlite3.Connection, name: str) -> Iterator[None]:
     connection.execute(f"RELEASE {name}")
 
 
-def update_phrase_stats(connection: sqlite3.Connection, doc_id: str, texts: Sequence[str]) -> None:
-    """Replace the statistics of one stored document with those of `texts` (its chunks or paragraphs)."""
-    store_phrase_stats(connection, doc_id, phrase_tally(texts))
-
-
 def phrase_tally(texts: Sequence[str]) -> PhraseTally:
     """The candidate spans of one document's texts: pure Python, so indexing runs it beside the model."""
     tally = PhraseTally()
@@ -149,7 +144,7 @@ def _neighbour(text: str, position: int) -> str:
 
 
 def decode_splits(encoded: str) -> tuple[int, ...]:
-    """Offsets stored by `update_phrase_stats` where a phrase may be cut in two."""
+    """Offsets stored by `store_phrase_stats` where a phrase may be cut in two."""
     return tuple(int(offset) for offset in encoded.split(",")) if encoded else ()
 
 
