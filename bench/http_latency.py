@@ -4,7 +4,8 @@ an overload run: twice the sustainable rate, open loop, for a minute.
     .venv/bin/python bench/http_latency.py --url http://127.0.0.1:8000
     .venv/bin/python bench/http_latency.py --spawn --index-dir var/eval-index   # starts `govsearch serve`
 
-Each client is a thread with its own keep-alive connection sending `GET /search` (mode hybrid, k 10).
+Each client is a thread with its own keep-alive connection (the standard library's client, lighter than
+httpx on the cores it shares with the server) sending `GET /search` (mode hybrid, k 10).
 Queries vary so that no cache can answer them: each is a dev query of ../shared/eval (or a built-in one)
 with a word drawn from the corpus added (`--repeat` sends the plain dev queries round-robin instead).
 The overload run sends requests at fixed intervals whatever the answers (2x the throughput measured at
@@ -30,6 +31,7 @@ import httpx
 from query_mix import QueryMix, corpus_words  # bench/, beside this script
 from server import (
     DEV_QUERIES,
+    SearchClient,
     check_loopback,
     load_queries,
     percentile,
@@ -71,17 +73,18 @@ def run_level(url: str, queries: QueryMix, clients: int, requests: int, mode: st
 
     def client() -> None:
         nonlocal failures
-        with httpx.Client(base_url=url, timeout=120) as session:
-            while (number := next(counter)) < requests:
-                params = {"q": queries(number), "mode": mode, "k": 10}
-                started = time.perf_counter()
-                response = session.get("/search", params=params)
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    if response.status_code == 200:
-                        latencies.append(elapsed)
-                    else:
-                        failures += 1
+        session = SearchClient(url, timeout=120)
+        while (number := next(counter)) < requests:
+            params = {"q": queries(number), "mode": mode, "k": 10}
+            started = time.perf_counter()
+            status, _ = session.search(params)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                else:
+                    failures += 1
+        session.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
@@ -106,16 +109,16 @@ def run_overload(
     def send(number: int) -> None:
         session = getattr(local, "session", None)
         if session is None:
-            session = local.session = httpx.Client(base_url=url, timeout=10)
+            session = local.session = SearchClient(url, timeout=10)
         started = time.perf_counter()
         try:
-            response = session.get("/search", params={"q": queries(number), "mode": mode, "k": 10})
-        except httpx.TimeoutException:
+            status, retry_after = session.search({"q": queries(number), "mode": mode, "k": 10})
+        except TimeoutError:
             outcome = "timeouts"
         else:
-            if response.status_code == 200:
+            if status == 200:
                 outcome = ""
-            elif response.status_code == 503 and "Retry-After" in response.headers:
+            elif status == 503 and retry_after:
                 outcome = "refused"
             else:
                 outcome = "failures"

@@ -301,15 +301,6 @@ class Index:
 
     # --- reading --------------------------------------------------------------------------------------
 
-    @staticmethod
-    def serve_concurrently() -> None:
-        """Tune the process for many concurrent one-query searches: FAISS searches each query on one
-        thread. Its OpenMP threads, there for batches, spin against each other and the model on a small
-        machine (a 6k-passage flat search: 52 ms with two threads, 14 ms with one, measured under load)."""
-        import faiss
-
-        faiss.omp_set_num_threads(1)
-
     def searcher(self) -> Searcher:
         if self.milvus is not None:
             store = self.milvus.store

@@ -31,7 +31,6 @@ class IndexHolder:
         reason is kept for the 503."""
         try:
             index = latest.open()
-            index.serve_concurrently()
             index.search(WARM_UP_QUERY, SearchOptions())
         except GovsearchError as error:
             if self._failure is None or self._failure.args != error.args:

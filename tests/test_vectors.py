@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -117,3 +120,26 @@ def test_save_and_load_round_trip(tmp_path: Path, kind: str) -> None:
     assert loaded.search(QUERIES[3], 10)[0].tolist() == store.search(QUERIES[3], 10)[0].tolist()
     loaded.remove(IDS[5:6])  # the id map survives the round trip: updates still work
     assert len(loaded) == len(store) - 1
+
+
+def test_a_search_runs_on_the_calling_thread_alone() -> None:
+    """The server searches from its worker threads, one query each: FAISS must not start OpenMP threads
+    for it (they spin against each other and the model on a small machine). OpenMP keeps its thread count
+    per thread, so this is checked from a new thread, where the count is still the default."""
+    store = FaissStore.build(IDS, VECTORS, kind="flat")
+    seen: dict[str, int] = {}
+
+    def search() -> None:
+        seen["default"] = faiss.omp_get_max_threads()
+        before = len(os.listdir("/proc/self/task"))
+        store.search(QUERIES[0], 10)
+        seen["started"] = len(os.listdir("/proc/self/task")) - before
+        seen["after"] = faiss.omp_get_max_threads()
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    thread.join()
+    if seen["default"] < 2:
+        pytest.skip("OpenMP runs one thread by default here: nothing to keep from starting")
+    assert seen["started"] == 0
+    assert seen["after"] == seen["default"]  # the thread's own setting is left as it was

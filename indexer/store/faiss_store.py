@@ -32,6 +32,21 @@ MAX_LISTS = 4096
 TRAINING_PER_LIST = 48
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """FAISS on the calling thread alone, for one query. Its OpenMP threads are there for batches: for a
+    single query they spin against each other and the model on a small machine (the dev index served to
+    one client: 20 ms of server CPU per search with them, 13 ms without; docs/benchmarks.md). Set per call
+    because OpenMP keeps the thread count per thread: set once at startup, it never reached the server's
+    worker threads."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
+
+
 def lists_for(count: int) -> int:
     """Inverted lists for a store expected to hold `count` vectors: ~2·√n, about 500 vectors each at a
     million (more lists would scan fewer vectors but take minutes longer to learn on two cores)."""
@@ -165,7 +180,7 @@ class FaissStore:
         # `selector` stays referenced here: SWIG does not keep it alive through `params.sel`.
         selector = None if allowed is None else faiss.IDSelectorBatch(allowed.astype(np.int64))
         params = self._parameters(selector, None if allowed is None else len(allowed))
-        with self._lock.reading():
+        with self._lock.reading(), one_thread():
             scores, ids = self.index.search(
                 query.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params
             )
