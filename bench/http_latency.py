@@ -33,6 +33,7 @@ from server import (
     DEV_QUERIES,
     SearchClient,
     check_loopback,
+    cpu_seconds,
     load_queries,
     percentile,
     resident_mib,
@@ -55,6 +56,7 @@ class LevelResult:
     refused: int = 0  # 503 busy, with Retry-After
     timeouts: int = 0
     memory_mb: tuple[float, float] | None = field(default=None)  # server RSS before and after
+    server_cpu_ms: float | None = None  # the server's CPU time per answered request, all its threads
 
     def percentile(self, share: float) -> float:
         return percentile(self.latencies_ms, share)
@@ -64,8 +66,12 @@ class LevelResult:
         return len(self.latencies_ms) / self.wall_seconds
 
 
-def run_level(url: str, queries: QueryMix, clients: int, requests: int, mode: str) -> LevelResult:
-    """`requests` searches shared by `clients` threads; each records the latency of its own requests."""
+def run_level(
+    url: str, queries: QueryMix, clients: int, requests: int, mode: str, pid: int | None = None
+) -> LevelResult:
+    """`requests` searches shared by `clients` threads; each records the latency of its own requests.
+    With the server's `pid`, also its CPU time per answered request: what throughput costs, which a
+    machine whose speed varies from minute to minute shows less than latency."""
     counter = itertools.count()
     latencies: list[float] = []
     failures = 0
@@ -75,7 +81,7 @@ def run_level(url: str, queries: QueryMix, clients: int, requests: int, mode: st
         nonlocal failures
         session = SearchClient(url, timeout=120)
         while (number := next(counter)) < requests:
-            params = {"q": queries(number), "mode": mode, "k": 10}
+            params: dict[str, str | int] = {"q": queries(number), "mode": mode, "k": 10}
             started = time.perf_counter()
             status, _ = session.search(params)
             elapsed = (time.perf_counter() - started) * 1000
@@ -87,12 +93,15 @@ def run_level(url: str, queries: QueryMix, clients: int, requests: int, mode: st
         session.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    used = cpu_seconds(pid) if pid is not None else 0.0
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return LevelResult(clients, latencies, time.perf_counter() - started, failures)
+    wall = time.perf_counter() - started
+    cpu_ms = (cpu_seconds(pid) - used) * 1000 / max(1, len(latencies)) if pid is not None else None
+    return LevelResult(clients, latencies, wall, failures, server_cpu_ms=cpu_ms)
 
 
 def run_overload(
@@ -148,13 +157,14 @@ def report(results: list[LevelResult], url: str, queries: QueryMix, mode: str) -
         f"{mode} search over {stats['documents']} documents / {stats['chunks']} passages, "
         f"{queries}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "",
-        "| clients | requests | p50 ms | p99 ms | requests/s | failures |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| clients | requests | p50 ms | p99 ms | requests/s | failures | server CPU ms/request |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
+        cpu = "—" if result.server_cpu_ms is None else f"{result.server_cpu_ms:.1f}"
         lines.append(
             f"| {result.clients} | {len(result.latencies_ms)} | {result.percentile(0.50):.0f} | "
-            f"{result.percentile(0.99):.0f} | {result.throughput:.1f} | {result.failures} |"
+            f"{result.percentile(0.99):.0f} | {result.throughput:.1f} | {result.failures} | {cpu} |"
         )
     return "\n".join(lines)
 
@@ -213,7 +223,7 @@ def main() -> None:
         results = []
         for level, clients in enumerate(args.clients):
             mix = QueryMix(queries.queries, words, seed=2 + level)
-            result = run_level(url, mix, clients, args.requests, args.mode)
+            result = run_level(url, mix, clients, args.requests, args.mode, pid)
             p50, p99 = result.percentile(0.5), result.percentile(0.99)
             summary = f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, {result.throughput:.1f} req/s"
             print(f"{clients:3d} clients: {summary}, {result.failures} failures", file=sys.stderr)

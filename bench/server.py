@@ -120,6 +120,12 @@ class SearchClient:
         self._connection.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system, all threads) a process on this machine has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def resident_mib(pid: int) -> float:
     """Resident memory of a process on this machine (Linux), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
