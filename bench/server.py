@@ -5,6 +5,7 @@ Shared by bench/http_latency.py and bench/soak.py; run either from the repositor
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import math
@@ -25,6 +26,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEV_QUERIES = Path("../shared/eval/dev_queries.jsonl")
 FALLBACK_QUERIES = ["招商引资", "优化营商环境", "乡村振兴", "民生保障", "科技创新", "生态环境保护"]
 READY_TIMEOUT_SECONDS = 900  # a loaded machine takes minutes to load the model
+READY_IN_A_ROW = 10
 
 
 @dataclass(frozen=True)
@@ -73,19 +75,23 @@ def spawned_server(index_dir: Path) -> Iterator[Server]:
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until /readyz has answered 200 READY_IN_A_ROW times, each on a new connection: with several
+    workers, each answers for itself, and one may still be loading when another is ready."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    ready = 0
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise SystemExit(f"the server exited with status {process.returncode}")
         try:
             response = httpx.get(f"{url}/readyz", timeout=5)
-            if response.status_code == 200:
+            ready = ready + 1 if response.status_code == 200 else 0
+            if ready >= READY_IN_A_ROW:
                 return
-            if response.json().get("error", {}).get("code") != "index_loading":
+            if ready == 0 and response.json().get("error", {}).get("code") != "index_loading":
                 raise SystemExit(f"server not ready: {response.text}")
         except httpx.TransportError:
-            pass
-        time.sleep(0.5)
+            ready = 0
+        time.sleep(0.5 if ready == 0 else 0.1)
     raise SystemExit(f"{url} was not ready after {READY_TIMEOUT_SECONDS}s")
 
 
@@ -120,15 +126,38 @@ class SearchClient:
         self._connection.close()
 
 
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (which may hold spaces): state, parent, … (Linux)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server and its descendants: `govsearch serve` with GOVSEARCH_WORKERS > 1 answers from worker
+    processes it started."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # ended meanwhile
+                parents[int(entry.name)] = int(stat_fields(int(entry.name))[1])
+    tree = [pid]
+    for process in tree:
+        tree.extend(child for child, parent in parents.items() if parent == process)
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system, all threads) a process on this machine has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user and system, all threads) the server's processes have used so far (Linux)."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in map(stat_fields, server_processes(pid)))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def resident_mib(pid: int) -> float:
-    """Resident memory of a process on this machine (Linux), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise SystemExit(f"no VmRSS for process {pid}")
+    """Resident memory of the server's processes (Linux), in MiB."""
+    total = 0.0
+    for process in server_processes(pid):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    if not total:
+        raise SystemExit(f"no VmRSS for process {pid}")
+    return total

@@ -63,15 +63,29 @@ def serve(
     limit_malloc_arenas()
     settings = load_settings()
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        return
+    # Processes, not threads: a search is mostly Python, and one process runs one thread of Python at a
+    # time (16 clients on 2 CPUs: 1.6x the searches a second with two workers; docs/benchmarks.md).
+    # uvicorn binds the port here and starts the workers, which read the settings from the environment.
+    uvicorn.run(
+        "service.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+    )
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
     """What MALLOC_ARENA_MAX=2 does, unless the environment says otherwise: glibc gives each thread that
     allocates at once an arena of its own, and a server's threads grew resident memory 17.6% over a
-    10-minute soak against 8.0% with two arenas (docs/benchmarks.md). No-op off glibc."""
+    10-minute soak against 8.0% with two arenas (docs/benchmarks.md). Set in the environment too, for the
+    worker processes this one starts. No-op off glibc."""
     if os.environ.get("MALLOC_ARENA_MAX"):
         return
+    os.environ["MALLOC_ARENA_MAX"] = str(arenas)
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:

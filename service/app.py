@@ -70,3 +70,9 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=system.STATIC_DIR), name="static")
     complete_openapi(app, settings)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `govsearch serve --workers`: its settings from the environment,
+    where the serving command read its own."""
+    return create_app(Settings())

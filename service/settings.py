@@ -46,7 +46,14 @@ class Settings(BaseSettings):
         description="What runs the model: auto (the exported int8 ONNX graph on CPUs without native bf16, "
         "torch on CUDA and bf16 CPUs), torch, onnx or openvino.",
     )
-    search_concurrency: int = Field(4, ge=1, description="Searches that run at once.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes of `govsearch serve`, each with its own model and index in memory: "
+        "one per CPU serves the most searches at once.",
+    )
+    search_concurrency: int = Field(4, ge=1, description="Searches that run at once (in each worker).")
     search_queue: int = Field(
         16, ge=0, description="Searches that may wait for a running slot; more are refused at once (503)."
     )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from api_client import assert_error, client_for, settings_for
 from docx import Document as DocxDocument
 from fastapi.testclient import TestClient
 from index_fixture import BuiltIndex
+from serve_process import GOVSEARCH, served
 from typer.testing import CliRunner
 
 from cli.main import app as cli
@@ -27,11 +26,9 @@ from indexer.ingest.readers import read_file
 REPORT = (
     "2026年青田县政府工作报告\n\n各位代表：\n\n过去一年，我们引进华侨回乡投资项目十二个，建成石雕文化产业园。"
 )
-GOVSEARCH = str(Path(sys.executable).parent / "govsearch")
 # What the issue measured: a 3 MB .docx whose XML expands to 1.1 GB took the server past 6 GiB.
 BOMB_XML_BYTES = 1_100_000_000
 MEMORY_LIMIT_BYTES = 1_500_000_000
-SERVER_START_SECONDS = 120
 
 
 def docx_bytes(paragraphs: list[str]) -> bytes:
@@ -145,12 +142,6 @@ def test_error_messages_never_show_the_servers_folders(client: TestClient) -> No
     assert message.startswith("坏.docx: ") and "govsearch-upload" not in message and "/tmp" not in message
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def peak_resident_bytes(pid: int) -> int:
     """The process's high-water mark of resident memory (VmHWM)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -163,35 +154,17 @@ def peak_resident_bytes(pid: int) -> int:
 def test_a_zip_bomb_over_http_is_413_and_the_server_stays_small(
     bomb: Path, writable_index: BuiltIndex, model_dir: Path
 ) -> None:
-    port = free_port()
     environment = {
-        **os.environ,
         "GOVSEARCH_INDEX_DIR": str(writable_index.index_dir),
         "GOVSEARCH_MODEL_DIR": str(model_dir),
         "GOVSEARCH_API_KEY": "",
     }
-    server = subprocess.Popen(
-        [GOVSEARCH, "serve", "--port", str(port)], env=environment, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-            time.sleep(0.5)
+    with served(environment) as (base, server):
         with bomb.open("rb") as data:
             response = httpx.post(f"{base}/documents", files=[("files", (bomb.name, data))], timeout=120)
         assert_error(response, 413, "document_too_large")
         assert httpx.get(f"{base}/search", params={"q": "招商引资"}).status_code == 200
         assert peak_resident_bytes(server.pid) < MEMORY_LIMIT_BYTES
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # --- on the command line ------------------------------------------------------------------------------

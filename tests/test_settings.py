@@ -6,12 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from api_client import client_for
 from fastapi import FastAPI
 from index_fixture import BuiltIndex
 from pydantic import ValidationError
+from serve_process import served
 from typer.testing import CliRunner
 
 from cli.main import app as cli
@@ -132,6 +134,37 @@ def test_serve_runs_the_app_with_settings_and_flags(monkeypatch: pytest.MonkeyPa
     assert isinstance(app, FastAPI)
     settings = app.state.settings
     assert settings.index_dir == tmp_path / "index" and settings.host == "0.0.0.0" and settings.port == 8100
+
+
+def worker_processes(pid: int) -> list[int]:
+    """The processes `govsearch serve` started to answer requests (multiprocessing's spawned workers)."""
+    children = " ".join(path.read_text() for path in Path(f"/proc/{pid}/task").glob("*/children")).split()
+    return [int(child) for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def running(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_from_both_and_stops_them(
+    writable_index: BuiltIndex, model_dir: Path
+) -> None:
+    """GOVSEARCH_WORKERS=2: two worker processes, each with the index (every one of 20 searches, each on
+    a new connection, gives the same page), and none left running once the server is stopped."""
+    environment = {
+        "GOVSEARCH_INDEX_DIR": str(writable_index.index_dir),
+        "GOVSEARCH_MODEL_DIR": str(model_dir),
+        "GOVSEARCH_WORKERS": "2",
+    }
+    with served(environment, ready_in_a_row=10) as (base, server):
+        workers = worker_processes(server.pid)
+        assert len(workers) == 2
+        pages = [httpx.get(f"{base}/search", params={"q": "招商引资", "k": 5}) for _ in range(20)]
+        assert {page.status_code for page in pages} == {200}
+        assert len({page.content for page in pages}) == 1 and pages[0].json()["hits"]
+    assert not [worker for worker in workers if running(worker)]
 
 
 def test_serve_port_flag_is_bounded() -> None:
