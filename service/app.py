@@ -73,6 +73,6 @@ def create_app(settings: Settings, index: Index | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one worker process of `govsearch serve --workers`: its settings from the environment,
-    where the serving command read its own."""
+    """The app of one worker process of `govsearch serve` (GOVSEARCH_WORKERS > 1): its settings from the
+    environment, where the serving command read its own."""
     return create_app(Settings())
