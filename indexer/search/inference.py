@@ -23,6 +23,13 @@ from indexer.search.searcher import QueryEncoder
 MAX_BATCH = 32
 
 
+def ready(vector: np.ndarray) -> Future[np.ndarray]:
+    """A vector already at hand (from the cache), as a finished Future."""
+    future: Future[np.ndarray] = Future()
+    future.set_result(vector)
+    return future
+
+
 class QueryVectorCache:
     """The vectors of the most recently used queries (least recently used dropped first); thread-safe."""
 
@@ -71,11 +78,7 @@ class InferenceExecutor:
     def submit(self, text: str) -> Future[np.ndarray]:
         """The query's unit vector: done at once from the cache, else once the inference thread has it."""
         cached = self.cache.get(text)
-        if cached is None:
-            return self._submit(text)
-        done: Future[np.ndarray] = Future()
-        done.set_result(cached)
-        return done
+        return self._submit(text) if cached is None else ready(cached)
 
     def _submit(self, text: str) -> Future[np.ndarray]:
         with self._lock:
@@ -84,12 +87,10 @@ class InferenceExecutor:
                 self._thread.start()
             future = self._pending.get(text)
             if future is None:
-                future = Future()
                 cached = self.cache.get(text)  # embedded since the caller looked
                 if cached is not None:
-                    future.set_result(cached)
-                    return future
-                self._pending[text] = future
+                    return ready(cached)
+                future = self._pending[text] = Future()
                 self._queue.put((text, future))
             return future
 
