@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
 
 from service.dependencies import IndexDep, SettingsDep, checked
 from service.errors import BUSY, UNAVAILABLE, Responses, documented
@@ -32,18 +32,26 @@ SIMILAR_EXAMPLES = {
 }
 
 
+def as_json(page: SearchResponse) -> Response:
+    """The page as JSON, serialised here on the worker thread. Returned as a Response, FastAPI sends it as
+    is; given the model, it would validate it again in a second threadpool hop and serialise it on the
+    event loop, which every other request waits for (measured: 0.9 ms less event-loop CPU per search, 0.5
+    ms less in all). `response_model` still documents it."""
+    return Response(page.model_dump_json(), media_type="application/json")
+
+
 @router.get("/search", response_model=SearchResponse, responses=SEARCH_ERRORS, summary="Search passages")
 def search(
     params: Annotated[SearchParams, checked(SearchParams, Query())],
     index: IndexDep,
     settings: SettingsDep,
-) -> SearchResponse:
+) -> Response:
     """Passages for a few words (招商引资); repeat `level`, `region`, `type`, `doc_id` to allow several.
 
     422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
     white space and control characters.
     """
-    return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
+    return as_json(SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset))
 
 
 @router.post(
@@ -53,13 +61,13 @@ def search_long(
     params: Annotated[SearchParams, checked(SearchParams, Body(openapi_examples=SEARCH_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
-) -> SearchResponse:
+) -> Response:
     """The same search with the query in a JSON body, for pasted paragraphs too long for a URL.
 
     422 also for `k` above the server's max_k, `year_to` before `year_from`, or a query of nothing but
     white space and control characters.
     """
-    return SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset)
+    return as_json(SearchResponse.from_page(index.search(params.q, params.options(settings)), params.offset))
 
 
 @router.post(
@@ -72,7 +80,7 @@ def similar(
     request: Annotated[SimilarRequest, checked(SimilarRequest, Body(openapi_examples=SIMILAR_EXAMPLES))],
     index: IndexDep,
     settings: SettingsDep,
-) -> SearchResponse:
+) -> Response:
     """Paragraphs like a stored passage (from other documents) or like a pasted paragraph.
 
     Give exactly one of `chunk_id` and `text`: both, or neither, is 422. 422 also for `k` above the
@@ -82,7 +90,7 @@ def similar(
         page = index.similar(request.chunk_id, request.options(settings))
     else:
         page = index.search(request.text or "", request.options(settings))
-    return SearchResponse.from_page(page, request.offset)
+    return as_json(SearchResponse.from_page(page, request.offset))
 
 
 @router.get("/chunks/{chunk_id}", response_model=ChunkDetail, responses={**ERRORS, **NOT_FOUND})
