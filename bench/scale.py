@@ -30,7 +30,7 @@ from synthetic import exact_top, queries, real_passages, synthetic
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_file
 from indexer.records import Chunk, DocType, Document, Filters, Level
-from indexer.search.searcher import SearchOptions
+from indexer.search.searcher import QueryWords, SearchOptions
 from indexer.store.catalog import Catalog, StoredChunk
 from indexer.store.passages import embedding_key, passage_text
 from indexer.store.vector_log import VectorLog
@@ -167,9 +167,11 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     )
 
     dense = SearchOptions(mode="semantic")
-    highlighting = searcher.highlighting("")
+    nothing = QueryWords("", searcher.keywords)
+    highlighting = searcher.highlighting(nothing)
     dense_ms = [
-        timed(lambda q: searcher.page(searcher.rank("", q, dense), highlighting, dense), q) for q in probe
+        timed(lambda q: searcher.page(searcher.rank(nothing, q, dense), highlighting, dense), q)
+        for q in probe
     ]
     texts_q = [
         json.loads(line)["query"]
@@ -177,11 +179,12 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float
     ]
     encoded = index.embedder.embed_query(texts_q)
     hybrid = SearchOptions()
-    hybrid_ms = [
-        timed(lambda t, v: searcher.page(searcher.rank(t, v, hybrid), searcher.highlighting(t), hybrid), t, v)
-        for _ in range(4)
-        for t, v in zip(texts_q, encoded, strict=True)
-    ]
+
+    def hybrid_page(text: str, vector: np.ndarray) -> None:
+        words = QueryWords(text, searcher.keywords)
+        searcher.page(searcher.rank(words, vector, hybrid), searcher.highlighting(words), hybrid)
+
+    hybrid_ms = [timed(hybrid_page, t, v) for _ in range(4) for t, v in zip(texts_q, encoded, strict=True)]
 
     # One report: the first national government work report (about a hundred passages to embed).
     report = ingest_file(args.shared / "corpus" / "national" / "government_work_reports.jsonl")[:1]

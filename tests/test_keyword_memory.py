@@ -15,7 +15,7 @@ from index_fixture import BuiltIndex
 from indexer.index import Index, IndexConfig
 from indexer.ingest.pipeline import ingest_paths
 from indexer.records import DocType, Filters
-from indexer.search.searcher import MAX_KEYWORD_TERMS
+from indexer.search.searcher import MAX_KEYWORD_TERMS, QueryWords
 from indexer.store import bm25_top, keyword_files
 from indexer.store.bm25 import EMPTY, K1, SNAPSHOT_FORMAT, Base, Keywords, TermPostings
 from indexer.store.bm25_top import Part, pruned
@@ -208,13 +208,13 @@ def test_a_pasted_paragraph_is_ranked_by_its_rarest_words_and_a_few_words_by_all
     searcher = built_index.index.searcher()
     terms = list(dict.fromkeys(PARAGRAPH))
     assert len(terms) > MAX_KEYWORD_TERMS
-    kept = searcher.keyword_terms(PARAGRAPH_TEXT)
+    kept = searcher.keyword_terms(QueryWords(PARAGRAPH_TEXT, searcher.keywords))
     assert len(kept) == MAX_KEYWORD_TERMS and kept == [term for term in terms if term in kept]
     _, used = searcher.keywords.term_frequencies(terms)
     assert max(used.get(term, 0) for term in kept) <= min(
         used.get(term, 0) for term in terms if term not in kept
     )
-    assert searcher.keyword_terms("招商引资 营商环境") == [
+    assert searcher.keyword_terms(QueryWords("招商引资 营商环境", searcher.keywords)) == [
         "招商",
         "引资",
         "招商引资",

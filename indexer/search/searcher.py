@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -122,12 +123,27 @@ def is_blank(text: str) -> bool:
     return all(character.isspace() or unicodedata.category(character) in ("Cc", "Cf") for character in text)
 
 
-def query_terms(query: str) -> list[str]:
+class QueryWords:
+    """A search-normalised query's words, tokenised once for both the keyword side and the highlighting;
+    how many passages use each is read once too, and only for a query long enough to need it."""
+
+    def __init__(self, normalized: str, keywords: KeywordSearch) -> None:
+        self.text = normalized
+        self.words = list(dict.fromkeys(tokenize_for_search(normalized)))  # distinct, in order
+        self._keywords = keywords
+
+    @cached_property
+    def frequencies(self) -> tuple[int, dict[str, int]]:
+        """The passages indexed, and how many use each word (a word no passage uses is absent)."""
+        return self._keywords.term_frequencies(self.words)
+
+
+def query_terms(query: QueryWords) -> list[str]:
     """Terms to highlight: the query's words of two or more characters, and the query itself when short."""
-    normalized = normalize_for_search(query).strip()
-    terms = [term for term in tokenize_for_search(normalized) if len(term) >= 2]
-    if 2 <= len(normalized) <= LONG_QUERY_CHARS and " " not in normalized:
-        terms.append(normalized)
+    terms = [term for term in query.words if len(term) >= 2]
+    text = query.text.strip()
+    if 2 <= len(text) <= LONG_QUERY_CHARS and " " not in text:
+        terms.append(text)
     return list(dict.fromkeys(terms))
 
 
@@ -159,8 +175,8 @@ class Searcher:
         normalized = normalize_for_search(query).strip()
         if is_blank(normalized):
             raise InvalidInput("query is empty")
-        topic = analyse(normalized).topic
-        return self.page(self.rank(topic, None, options), self.highlighting(topic), options)
+        words = QueryWords(analyse(normalized).topic, self.keywords)
+        return self.page(self.rank(words, None, options), self.highlighting(words), options)
 
     def similar(self, chunk_id: str, options: SearchOptions) -> SearchPage:
         """Paragraphs like a stored one, from other documents."""
@@ -170,26 +186,26 @@ class Searcher:
         chunk, document = self.catalog.chunks_by_row([row])[row]
         excluded = (*options.filters.exclude_doc_ids, document.doc_id)
         options = replace(options, filters=replace(options.filters, exclude_doc_ids=excluded))
-        normalized = normalize_for_search(chunk.text)
-        ranked = self.rank(normalized, self.vectors.vector(row), options)
-        return self.page(ranked, self.highlighting(chunk.text), options)
+        words = QueryWords(normalize_for_search(chunk.text), self.keywords)
+        ranked = self.rank(words, self.vectors.vector(row), options)
+        return self.page(ranked, self.highlighting(words), options)
 
-    def highlighting(self, query: str) -> Highlighting:
+    def highlighting(self, query: QueryWords) -> Highlighting:
         """Every term of a few words; of a pasted paragraph, only the distinctive terms and a few spans."""
         terms = query_terms(query)
-        if len(normalize_for_search(query).strip()) <= LONG_QUERY_CHARS:
+        if len(query.text.strip()) <= LONG_QUERY_CHARS:
             return Highlighting(dict.fromkeys(terms, 1.0))
-        passages, frequencies = self.keywords.term_frequencies(terms)
+        passages, frequencies = query.frequencies
         return Highlighting(distinctive_terms(terms, passages, frequencies), MAX_LONG_QUERY_SPANS)
 
-    def rank(self, normalized: str, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
+    def rank(self, query: QueryWords, vector: np.ndarray | None, options: SearchOptions) -> Ranked:
         keyword: Ranked = []
         semantic: Ranked = []
         dense = options.mode in ("semantic", "hybrid")
         # The model embeds the query on its own thread (GIL released) while the keyword side runs here.
-        pending = self.encoder.submit(normalized) if dense and vector is None else None
+        pending = self.encoder.submit(query.text) if dense and vector is None else None
         if options.mode in ("keyword", "hybrid"):
-            keyword = self.keywords.search(self.keyword_terms(normalized), options.filters, CANDIDATE_POOL)
+            keyword = self.keywords.search(self.keyword_terms(query), options.filters, CANDIDATE_POOL)
         if pending is not None:
             vector = pending.result()
         if dense and vector is not None:
@@ -198,16 +214,15 @@ class Searcher:
             return keyword
         if options.mode == "semantic":
             return semantic
-        return fuse(keyword, semantic, keyword_weight(normalized))
+        return fuse(keyword, semantic, keyword_weight(query.text))
 
-    def keyword_terms(self, normalized: str) -> list[str]:
+    def keyword_terms(self, query: QueryWords) -> list[str]:
         """The query's words in order; of a long one, only the MAX_KEYWORD_TERMS used by fewest passages."""
-        terms = list(dict.fromkeys(tokenize_for_search(normalized)))
-        if len(terms) <= MAX_KEYWORD_TERMS:
-            return terms
-        _, frequencies = self.keywords.term_frequencies(terms)
-        rarest = set(sorted(terms, key=lambda term: frequencies.get(term, 0))[:MAX_KEYWORD_TERMS])
-        return [term for term in terms if term in rarest]
+        if len(query.words) <= MAX_KEYWORD_TERMS:
+            return query.words
+        _, frequencies = query.frequencies
+        rarest = set(sorted(query.words, key=lambda term: frequencies.get(term, 0))[:MAX_KEYWORD_TERMS])
+        return [term for term in query.words if term in rarest]
 
     def page(self, ranked: Ranked, highlighting: Highlighting, options: SearchOptions) -> SearchPage:
         """The requested page of the collapsed ranking; only its hits are read in full and highlighted.
