@@ -2,9 +2,11 @@
 
 Sixteen request threads each calling the model oversubscribe two cores (every call starts its own
 intra-op threads) and grow resident memory with every thread that touched it. Here request threads only
-queue their queries; one inference thread takes whatever has queued while the previous batch ran and
-embeds it in one call, so a burst costs about one batch instead of sixteen racing calls. Vectors of
-recent queries are kept (writers repeat and refine queries), so a repeated query needs no model at all.
+queue their queries; one inference thread takes whatever has queued while the previous call ran and
+hands it to the model at once, so a burst never has sixteen calls racing for the cores. (A float graph
+embeds such a batch in one run; the int8 graph runs each query alone, as its vectors would depend on the
+batch: docs/benchmarks.md measures why an exact batched variant does not pay.) Vectors of recent queries
+are kept (writers repeat and refine queries), so a repeated query needs no model at all.
 """
 
 from __future__ import annotations
