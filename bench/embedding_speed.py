@@ -25,11 +25,11 @@ import numpy as np
 
 from indexer.embedding.embedder import Embedder
 from indexer.embedding.hardware import Precision, Runtime, cpu_flags, resolve_engine
+from indexer.embedding.info import REPORTED_FLAGS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "national" / "government_work_reports.jsonl"
 EXAMPLES = REPOSITORY / "examples" / "reports"
-INTERESTING_FLAGS = {"avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8"}
 # Paragraph lengths kept: around the ~200-character passages the chunker produces.
 SHORTEST, LONGEST = 150, 260
 QUERIES = [
@@ -150,7 +150,7 @@ def main() -> None:
     measured = timed(passage_encoders, texts, arguments.rounds)
 
     default = resolve_engine("auto", "auto", arguments.device)
-    print(f"cpu flags: {' '.join(sorted(cpu_flags() & INTERESTING_FLAGS)) or '-'}; {os.cpu_count()} CPUs")
+    print(f"cpu flags: {' '.join(sorted(cpu_flags() & REPORTED_FLAGS)) or '-'}; {os.cpu_count()} CPUs")
     if arguments.device != "cpu":
         import torch
 
